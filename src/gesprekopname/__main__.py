@@ -1,0 +1,3 @@
+from gesprekopname.cli import main
+
+main()

@@ -1,0 +1,76 @@
+"""Where things live: the data directory, settings (config.toml) and the editable prompts."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from gesprekopname.errors import UserError
+
+PACKAGE_DIR = Path(__file__).parent
+PROMPTS_DIR = PACKAGE_DIR / "prompts"
+SAMPLE_DIR = PACKAGE_DIR / "data"
+
+
+def data_dir() -> Path:
+    """$GESPREKOPNAME_HOME when set, else the platform's user data directory."""
+    home = os.environ.get("GESPREKOPNAME_HOME")
+    if home:
+        return Path(home).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("gesprekopname", appauthor=False))
+
+
+def ensure_data_dir() -> Path:
+    path = data_dir()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".schrijftest"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UserError(
+            f"De datamap {path} is niet beschrijfbaar ({exc.strerror or exc}). "
+            "Kies een andere map met GESPREKOPNAME_HOME."
+        ) from None
+    return path
+
+
+def db_path() -> Path:
+    return data_dir() / "gesprekken.db"
+
+
+@cache
+def settings() -> dict:
+    """config.toml in the data directory; absent means all defaults."""
+    path = data_dir() / "config.toml"
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"config.toml in {path.parent} is ongeldig: {exc}") from None
+
+
+def load_prompt(name: str) -> dict | list:
+    """A YAML file from the package's prompts/ (cue bank, vocabulary, wording)."""
+    path = PROMPTS_DIR / name
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path} is geen geldige YAML: {exc}") from None
+
+
+def load_yaml_file(path: Path) -> dict | list:
+    """A school's own YAML file (named in config.toml)."""
+    try:
+        return yaml.safe_load(Path(path).expanduser().read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UserError(f"Kan {path} niet lezen: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path} is geen geldige YAML: {exc}") from None

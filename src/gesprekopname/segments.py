@@ -1,0 +1,46 @@
+"""Cutting segments at sentence boundaries, keeping times honest."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from gesprekopname.types import Segment
+
+# A sentence ends at . ? ! or … followed by a space; "Eh..." inside a sentence is rare enough to accept.
+_SENTENCE_END = re.compile(r"(?<=[.?!…])\s+")
+
+
+def sentences(text: str) -> list[str]:
+    return [part for part in _SENTENCE_END.split(text.strip()) if part]
+
+
+def split_at(segment: Segment, char_index: int) -> tuple[Segment, Segment]:
+    """Split a segment before text[char_index]; the cut time comes from word timestamps when there are
+    words, else from the share of characters before the cut."""
+    head_text = segment.text[:char_index].strip()
+    tail_text = segment.text[char_index:].strip()
+    if segment.words:
+        n_head = len(head_text.split())
+        head_words, tail_words = segment.words[:n_head], segment.words[n_head:]
+        cut = tail_words[0].start if tail_words else segment.end
+    else:
+        head_words, tail_words = [], []
+        share = len(head_text) / max(1, len(head_text) + len(tail_text))
+        cut = segment.start + share * (segment.end - segment.start)
+    cut = round(min(max(cut, segment.start), segment.end), 3)
+    head = replace(segment, end=cut, text=head_text, words=head_words)
+    tail = replace(segment, start=cut, text=tail_text, words=tail_words)
+    return head, tail
+
+
+def split_sentences(segment: Segment) -> list[Segment]:
+    """One segment per sentence."""
+    parts = sentences(segment.text)
+    pieces: list[Segment] = []
+    rest = segment
+    for sentence in parts[:-1]:
+        head, rest = split_at(rest, rest.text.index(sentence) + len(sentence))
+        pieces.append(head)
+    pieces.append(rest)
+    return pieces
