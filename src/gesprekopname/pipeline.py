@@ -1,11 +1,20 @@
-"""Segments in, analysed session out: speakers, then phases (and later the summary)."""
+"""From a file to an analysed session: read or transcribe, then speakers, phases (and later the summary)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
 
 from gesprekopname import phases, speakers
-from gesprekopname.types import PhaseSpan, Segment
+from gesprekopname.errors import UserError
+from gesprekopname.types import PhaseSpan, Segment, Session, Transcript
+
+AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".mp3", ".m4a", ".ogg"})
+TRANSCRIPT_EXTENSIONS = frozenset({".vtt", ".srt", ".txt", ".json"})
+NO_SPEECH = "Geen spraak gevonden: het gesprek heeft geen tekst."
 
 
 @dataclass
@@ -19,7 +28,67 @@ class Analysis:
 
 def analyse(segments: list[Segment], audio=None) -> Analysis:
     """Pure function of the segments (and, for audio, the samples): re-runnable by `herverwerken`."""
+    if not segments:
+        return Analysis([], warnings=[NO_SPEECH])
     with_roles = speakers.assign_speakers(segments, audio=audio)
     phased, spans = phases.segment_phases(with_roles)
     warnings = phases.phase_warnings(phased, spans) + speakers.speaker_warnings(phased)
     return Analysis(phased, spans, warnings=warnings)
+
+
+def check_input(path: Path) -> str:
+    """'audio' or 'transcript', or a UserError saying what is wrong with the path."""
+    if not path.exists():
+        raise UserError(f"Bestand niet gevonden: {path}")
+    if path.is_dir():
+        raise UserError(f"{path} is een map, geen bestand. Geef een audio- of transcriptbestand op.")
+    suffix = path.suffix.lower()
+    if suffix in AUDIO_EXTENSIONS:
+        return "audio"
+    if suffix in TRANSCRIPT_EXTENSIONS:
+        return "transcript"
+    raise UserError(
+        f"Onbekend bestandstype '{path.suffix or path.name}'. Gebruik audio "
+        f"({', '.join(sorted(e[1:] for e in AUDIO_EXTENSIONS))}) of een transcript "
+        f"({', '.join(sorted(e[1:] for e in TRANSCRIPT_EXTENSIONS))})."
+    )
+
+
+def read_input(
+    path: Path, model: str = "auto", progress: Callable[[float, float], None] | None = None
+) -> Transcript:
+    if check_input(path) == "audio":
+        from gesprekopname import asr
+
+        return asr.transcribe(path, model=model, progress=progress)
+    from gesprekopname import transcripts
+
+    return transcripts.read_transcript(path)
+
+
+def new_session(transcript: Transcript, leerling: str | None, bron: str, bestand: str | None) -> Session:
+    analysis = analyse(transcript.segments, audio=transcript.audio)
+    duur = transcript.duration or max((s.end for s in transcript.segments), default=0.0)
+    return Session(
+        id=secrets.token_hex(4),
+        leerling=leerling,
+        datum=datetime.now().astimezone().isoformat(timespec="seconds"),
+        duur=round(duur, 3),
+        bron=bron,
+        bestand=bestand,
+        segments=analysis.segments,
+        phases=analysis.phases,
+        summary=analysis.summary,
+        evidence=analysis.evidence,
+        warnings=analysis.warnings,
+    )
+
+
+def reanalyse(session: Session) -> Session:
+    """The stored segments through speakers and phases again (audio is not kept, so text and voices only)."""
+    fresh = [replace(s, phase=None) for s in session.segments]
+    analysis = analyse(fresh)
+    return replace(
+        session, segments=analysis.segments, phases=analysis.phases, summary=analysis.summary,
+        evidence=analysis.evidence, warnings=analysis.warnings,
+    )

@@ -1,0 +1,180 @@
+"""The real CLI in a subprocess against a temporary data directory: the contract and bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import wave
+
+import pytest
+from conftest import DATA, count_rows, run_cli
+
+from gesprekopname.config import SAMPLE_DIR
+
+CONVERSATION = SAMPLE_DIR / "demo-gesprek.vtt"
+
+
+def assert_refused(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("Fout: ")
+    for fragment in fragments:
+        assert fragment in result.stderr
+    assert result.stdout == ""
+
+
+def write_silence(path, seconds: float) -> None:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(b"\0\0" * int(16000 * seconds))
+
+
+def test_verwerken_prints_the_id_of_the_stored_session(home):
+    result = run_cli("verwerken", str(CONVERSATION), "--leerling", "Noor", home=home)
+    assert result.returncode == 0, result.stderr
+    session_id = result.stdout.strip()
+    assert len(session_id) == 8
+    assert count_rows(home, "sessions") == 1
+    assert count_rows(home, "segments") == CONVERSATION.read_text().count(" --> ")
+
+
+def test_verwerken_json_prints_only_the_export_json(home):
+    result = run_cli("verwerken", str(CONVERSATION), "--leerling", "Noor", "--json", home=home)
+    assert result.returncode == 0, result.stderr
+    export = json.loads(result.stdout)
+    assert {"id", "leerling", "datum", "duur", "bron", "segments", "phases", "summary", "evidence",
+            "warnings"} <= export.keys()
+    assert export["leerling"] == "Noor" and export["bron"] == "bestand"
+    first = export["segments"][0]
+    assert set(first) >= {"start", "end", "speaker", "phase", "text"}
+    assert first["text"].startswith("Hoi Noor")
+
+
+@pytest.mark.parametrize("fmt", ["json", "vtt", "srt", "txt"])
+def test_each_export_format_round_trips_through_verwerken(home, tmp_path, fmt):
+    first_id = run_cli("verwerken", str(CONVERSATION), home=home).stdout.strip()
+    exported = run_cli("export", first_id, "--format", fmt, home=home)
+    assert exported.returncode == 0, exported.stderr
+    path = tmp_path / f"terug.{fmt}"
+    path.write_text(exported.stdout, encoding="utf-8")
+    second_id = run_cli("verwerken", str(path), home=home).stdout.strip()
+    first = json.loads(run_cli("export", first_id, home=home).stdout)["segments"]
+    second = json.loads(run_cli("export", second_id, home=home).stdout)["segments"]
+    assert second == first
+
+
+def test_lijst_json_lists_sessions_with_id_leerling_datum_duur(home):
+    session_id = run_cli("verwerken", str(CONVERSATION), "--leerling", "Noor", home=home).stdout.strip()
+    rows = json.loads(run_cli("lijst", "--json", home=home).stdout)
+    assert [r["id"] for r in rows] == [session_id]
+    assert rows[0]["leerling"] == "Noor" and rows[0]["datum"] and rows[0]["duur"] > 100
+
+
+def test_export_of_an_unknown_id_is_a_clear_error(home):
+    assert_refused(run_cli("export", "bestaatniet", home=home), "Geen gesprek gevonden")
+
+
+def test_verwijderen_removes_the_session_and_all_its_rows(home):
+    session_id = run_cli("verwerken", str(CONVERSATION), home=home).stdout.strip()
+    result = run_cli("verwijderen", session_id, "--ja", home=home)
+    assert result.returncode == 0, result.stderr
+    assert [count_rows(home, t) for t in ("sessions", "segments", "phases", "words")] == [0, 0, 0, 0]
+
+
+def test_herverwerken_keeps_the_id_and_the_segments_text(home):
+    session_id = run_cli("verwerken", str(CONVERSATION), home=home).stdout.strip()
+    before = json.loads(run_cli("export", session_id, home=home).stdout)
+    result = run_cli("herverwerken", session_id[:5], home=home)
+    assert result.returncode == 0, result.stderr
+    after = json.loads(run_cli("export", session_id, home=home).stdout)
+    assert after["id"] == session_id
+    assert " ".join(s["text"] for s in after["segments"]) == " ".join(s["text"] for s in before["segments"])
+
+
+# Bad input: a clear Dutch message, a non-zero exit code, no traceback, no partial rows.
+
+def test_missing_file_is_refused(home, tmp_path):
+    assert_refused(run_cli("verwerken", str(tmp_path / "weg.wav"), home=home), "Bestand niet gevonden")
+    assert count_rows(home, "sessions") == 0
+
+
+def test_directory_is_refused(home, tmp_path):
+    assert_refused(run_cli("verwerken", str(tmp_path), home=home), "is een map")
+
+
+def test_random_bytes_named_wav_are_refused(home, tmp_path):
+    path = tmp_path / "ruis.wav"
+    path.write_bytes(bytes(range(256)) * 64)
+    assert_refused(run_cli("verwerken", str(path), home=home), "ruis.wav")
+    assert count_rows(home, "sessions") == 0
+
+
+def test_zero_length_audio_is_refused(home, tmp_path):
+    path = tmp_path / "leeg.flac"
+    path.write_bytes(b"")
+    assert_refused(run_cli("verwerken", str(path), home=home), "leeg.flac")
+    assert count_rows(home, "sessions") == 0
+
+
+def test_silence_gives_a_session_without_segments_and_a_warning(home, tmp_path):
+    path = tmp_path / "stil.wav"
+    write_silence(path, 30)
+    result = run_cli("verwerken", str(path), "--json", home=home)
+    assert result.returncode == 0, result.stderr
+    export = json.loads(result.stdout)
+    assert export["segments"] == [] and export["warnings"]
+    assert "Geen spraak" in result.stderr
+    assert 29.5 < export["duur"] < 30.5
+
+
+def test_malformed_vtt_is_refused(home, tmp_path):
+    path = tmp_path / "kapot.vtt"
+    path.write_text("WEBVTT\n\n00:00:0x.000 --> 00:00:02.000\nHallo\n", encoding="utf-8")
+    assert_refused(run_cli("verwerken", str(path), home=home), "kapot.vtt")
+    assert count_rows(home, "sessions") == 0
+
+
+def test_unknown_extension_is_refused(home, tmp_path):
+    path = tmp_path / "verslag.docx"
+    path.write_bytes(b"PK")
+    assert_refused(run_cli("verwerken", str(path), home=home), "Onbekend bestandstype", ".docx")
+
+
+def test_unwritable_data_directory_is_refused(tmp_path):
+    blocker = tmp_path / "bestand"
+    blocker.write_text("geen map")  # root ignores permissions; a file in the path stops it for everyone
+    result = run_cli("verwerken", str(CONVERSATION), home=blocker / "home")
+    assert_refused(result, "niet beschrijfbaar")
+
+
+def test_two_processes_processing_at_once_both_succeed(home):
+    env_home = str(home)
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "gesprekopname", "verwerken", str(CONVERSATION)],
+                         env={**os.environ, "GESPREKOPNAME_HOME": env_home},
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in outputs]
+    assert count_rows(home, "sessions") == 2
+
+
+def test_audio_clip_becomes_timed_segments_within_the_clip(home):
+    clip = DATA / "clip-04.flac"
+    result = run_cli("verwerken", str(clip), "--json", home=home)
+    assert result.returncode == 0, result.stderr
+    export = json.loads(result.stdout)
+    assert len(export["segments"]) >= 3
+    assert all(0 <= s["start"] < s["end"] <= export["duur"] + 0.05 for s in export["segments"])
+
+
+def test_demo_runs_offline_and_stores_nothing(home):
+    result = run_cli("demo", home=home)
+    assert result.returncode == 0, result.stderr
+    assert "terugkijken" in result.stdout and "Niets bewaard" in result.stdout
+    assert count_rows(home, "sessions") == 0
