@@ -8,12 +8,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from gesprekopname import phases, speakers
+from gesprekopname import asr, phases, speakers, transcripts
+from gesprekopname.asr import AUDIO_EXTENSIONS
 from gesprekopname.errors import UserError
+from gesprekopname.transcripts import TRANSCRIPT_EXTENSIONS
 from gesprekopname.types import PhaseSpan, Segment, Session, Transcript
 
-AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".mp3", ".m4a", ".ogg"})
-TRANSCRIPT_EXTENSIONS = frozenset({".vtt", ".srt", ".txt", ".json"})
 NO_SPEECH = "Geen spraak gevonden: het gesprek heeft geen tekst."
 
 
@@ -58,11 +58,7 @@ def read_input(
     path: Path, model: str = "auto", progress: Callable[[float, float], None] | None = None
 ) -> Transcript:
     if check_input(path) == "audio":
-        from gesprekopname import asr
-
         return asr.transcribe(path, model=model, progress=progress)
-    from gesprekopname import transcripts
-
     return transcripts.read_transcript(path)
 
 
