@@ -84,7 +84,8 @@ def _print_warnings(warnings: list[str]) -> None:
 @app.command()
 def verwerken(
     bestand: Annotated[
-        Path, typer.Argument(help="Audio (wav, flac, mp3, m4a, ogg) of transcript (vtt, srt, txt, json).")
+        Path,
+        typer.Argument(metavar="BESTAND", help="Audio (wav, flac, mp3, m4a, ogg) of transcript (vtt, srt, txt, json)."),
     ],
     leerling: Annotated[str | None, typer.Option(help="Naam of pseudoniem van de leerling.")] = None,
     model: Annotated[
@@ -92,7 +93,18 @@ def verwerken(
     ] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Druk de export-JSON af in plaats van het id.")] = False,
 ) -> None:
-    """Verwerk een opname of transcript tot een bewaard gesprek en druk het id af."""
+    """Verwerk een opname of transcript tot een bewaard gesprek en druk het id af.
+
+    Audio wordt lokaal getranscribeerd (Nederlands, zonder netwerk); een transcript (bijvoorbeeld een
+    Teams-export in WebVTT) wordt direct ingelezen. Daarna worden begeleider en leerling en de vier fasen
+    bepaald.
+
+    Voorbeelden:
+
+      gesprekopname verwerken gesprek.flac --leerling Sanne
+
+      gesprekopname verwerken teams-export.vtt --json > gesprek.json
+    """
     from gesprekopname import transcripts
 
     session = _process(bestand, leerling, model)
