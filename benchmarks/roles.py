@@ -1,11 +1,13 @@
 """Role accuracy (begeleider/leerling) per dialogue and overall.
 
-Text: condition T2 over the dev dialogues and, when present, benchmarks/data/hard/*.dialog.
+Text: condition T2 over the dev dialogues and, when present, benchmarks/data/hard/*.dialog (both held out:
+never in the examples the model learns from). `--set voorbeelden`: k-fold over the example conversations in
+prompts/voorbeelden, each scored with a model trained without its fold (`--folds N`, default leave-one-out).
 Audio: the espeak dev recordings, once with word timings spread over the gold turns (the voice clustering
 alone) and once through faster-whisper with the bundled base model (about a minute per file; the
 transcriptions are cached in $ROLES_ASR_CACHE, default /tmp/roles_asr). --geen-asr skips the latter.
 
-Run: /work/venv/bin/python benchmarks/roles.py [--geen-asr]
+Run: /work/venv/bin/python benchmarks/roles.py [--geen-asr] [--condition T3] [--set voorbeelden [--folds N]]
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 
@@ -23,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import conditions  # noqa: E402
 
+from gesprekopname import speakers  # noqa: E402
+from gesprekopname.config import PROMPTS_DIR  # noqa: E402
 from gesprekopname.speakers import SAMPLE_RATE, assign_speakers  # noqa: E402
 from gesprekopname.types import Segment, Word  # noqa: E402
 
@@ -97,19 +102,42 @@ def report(title: str, scores: dict[str, float]) -> None:
         print(f"  {'overall (mean)':40s} {sum(scores.values()) / len(scores):.3f}")
 
 
-def text_scores(paths: list[Path]) -> dict[str, float]:
+def _option(name: str, default: str) -> str:
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
+
+
+def text_scores(paths: list[Path], condition: str) -> dict[str, float]:
     scores = {}
     for path in paths:
         dialog = conditions.load_dialog(path)
-        scores[dialog.name] = conditions.role_accuracy(dialog, assign_speakers(conditions.segments_for(dialog, "T2")))
+        found = assign_speakers(conditions.segments_for(dialog, condition))
+        scores[dialog.name] = conditions.role_accuracy(dialog, found)
     return scores
 
 
+def cross_validated(condition: str, folds: int) -> dict[str, float]:
+    """Each example conversation scored by a model that never saw it."""
+    paths = sorted((PROMPTS_DIR / "voorbeelden").glob("*.dialog"))
+    folds = min(folds, len(paths)) if folds > 0 else len(paths)
+    scores = {}
+    for k in range(folds):
+        held = paths[k::folds]
+        model = speakers.train(speakers.example_dialogues([p for p in paths if p not in held]))
+        with mock.patch.object(speakers, "role_model", lambda m=model: m):
+            scores |= text_scores(held, condition)
+    return dict(sorted(scores.items()))
+
+
 def main() -> None:
-    report("T2 text, dev", text_scores(conditions.dev_dialogs()))
+    condition = _option("--condition", "T2")
+    if _option("--set", "") == "voorbeelden":
+        folds = int(_option("--folds", "0"))
+        report(f"{condition} text, voorbeelden (cross-validated)", cross_validated(condition, folds))
+        return
+    report(f"{condition} text, dev", text_scores(conditions.dev_dialogs(), condition))
     hard = sorted(HARD.glob("*.dialog"))
     if hard:
-        report(f"T2 text, hard ({len(hard)})", text_scores(hard))
+        report(f"{condition} text, hard ({len(hard)})", text_scores(hard, condition))
 
     flacs = sorted((conditions.SHARED / "audio").glob("*.flac"))
     gold, recognised = {}, {}
@@ -125,9 +153,13 @@ def main() -> None:
 
     dialog = conditions.load_dialog(conditions.dev_dialogs()[0])
     many = conditions.segments_for(dialog, "T2") * 25
+    speakers.role_model.cache_clear()
+    start = time.perf_counter()
+    speakers.role_model()
+    print(f"\nmodel built from the examples in {time.perf_counter() - start:.2f} s")
     start = time.perf_counter()
     assign_speakers(many)
-    print(f"\nspeed: {len(many)} T2 segments in {time.perf_counter() - start:.2f} s")
+    print(f"speed: {len(many)} T2 segments in {time.perf_counter() - start:.2f} s")
 
 
 if __name__ == "__main__":

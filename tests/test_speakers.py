@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -166,6 +167,33 @@ def test_two_voices_clustered_from_word_times():
         inside = [s for s in out if s.start < turn["end"] and s.end > turn["start"]]
         best = max(inside, key=lambda s: min(s.end, turn["end"]) - max(s.start, turn["start"]))
         assert best.speaker == ROLE[turn["speaker"]], turn["text"]
+
+
+def test_audio_names_neutral_voices_that_a_text_rerun_keeps():
+    """The clustered voices become "Stem 1"/"Stem 2": re-running without audio keeps the roles."""
+    words = []
+    for turn in _clip_turns():
+        tokens = turn["text"].split()
+        step = (turn["end"] - turn["start"]) / len(tokens)
+        words += [Word(turn["start"] + i * step, turn["start"] + (i + 1) * step, t) for i, t in enumerate(tokens)]
+    seg = Segment(words[0].start, words[-1].end, " ".join(w.word for w in words), words=words)
+    out = assign_speakers([seg], audio=_clip_audio())
+    assert {s.voice for s in out} == {"Stem 1", "Stem 2"}
+    rerun = assign_speakers([replace(s, speaker=None) for s in out])
+    assert [(s.speaker, s.text) for s in rerun] == [(s.speaker, s.text) for s in out]
+
+
+def test_model_learns_from_example_conversations(tmp_path):
+    example = tmp_path / "eigen.dialog"
+    example.write_text("---\nid: x\n---\n[terugkijken]\n" + "\n".join(f"{w}: {t}" for w, t in TURNS * 3),
+                       encoding="utf-8")
+    dialogues = speakers.example_dialogues([example])
+    assert dialogues[0][1:3] == [("begeleider", "Hoe was je snuffelstage bij de garage?"),
+                                 ("leerling", "Eh, wel leuk.")]
+    model = speakers.train(dialogues)
+    texts = ["Wat heb je daar geleerd?", "Ik mocht banden wisselen."]
+    assert model.evidence(texts, 0) > 0 > model.evidence(texts, 1)
+    assert model.moves(texts)[1, 0, 1] > model.moves(texts)[1, 0, 0]  # after a question the other one speaks
 
 
 def test_roles_on_recognised_audio(home, monkeypatch):

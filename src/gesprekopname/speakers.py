@@ -1,24 +1,29 @@
 """Who is begeleider, who is leerling: from voice tags, from the words, and from the voices in the audio.
 
-Without tags the roles are decoded over the sentences with a two-state Viterbi: each sentence gets a
-log-odds score (questions, pronouns, cue phrases, short answers; lists in prompts/rollen.yaml) and a
-change of speaker costs something, except after a question. With audio and word timestamps the same
+Without tags the roles are decoded over the sentences with a two-state Viterbi: a logistic model learned
+at first use from the example conversations in prompts/voorbeelden scores each sentence (lemmas, the hand-set
+cues of prompts/rollen.yaml) and each change of speaker. With audio and word timestamps the same
 decoding runs over words, with a two-voice clustering of the sound added to the evidence.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import simplemma
+from scipy import sparse
 from scipy.fft import dct
+from scipy.optimize import minimize
+from scipy.special import expit
 
-from gesprekopname.config import load_prompt
+from gesprekopname.config import PROMPTS_DIR, load_prompt
 from gesprekopname.segments import sentences, split_at
-from gesprekopname.types import ROLES, Segment
+from gesprekopname.types import ROLES, Segment, Word
 
 BEGELEIDER, LEERLING = ROLES
 _FIXED = 50.0  # evidence for a role that a tag already decided
@@ -149,17 +154,17 @@ def sentence_score(text: str) -> float:
     return score + w["leerling_woord"] * len(rules["leerling_woorden"].findall(joined))
 
 
-def viterbi(evidence: np.ndarray, switch: np.ndarray) -> np.ndarray:
+def viterbi(evidence: np.ndarray, moves: np.ndarray) -> np.ndarray:
     """Two-state decoding: evidence[i] is log-odds for state 0 (begeleider) over state 1 at step i;
-    switch[i, s] the log-score of leaving state s between step i-1 and i (row 0 unused)."""
+    moves[i, s, t] the log-score of going from state s at step i-1 to state t at step i (row 0 unused)."""
     n = len(evidence)
     emit = np.stack([evidence / 2, -evidence / 2], axis=1)
     back = np.zeros((n, 2), dtype=np.int8)
     score = emit[0].copy()
     for i in range(1, n):
-        change = score[::-1] + switch[i, ::-1]  # into state t from the other state 1 - t
-        back[i] = np.where(change > score, [1, 0], [0, 1])
-        score = np.maximum(score, change) + emit[i]
+        options = score[:, None] + moves[i]  # [from, to]
+        back[i] = np.argmax(options, axis=0)
+        score = options.max(axis=0) + emit[i]
     states = np.zeros(n, dtype=np.int8)
     states[-1] = int(np.argmax(score))
     for i in range(n - 1, 0, -1):
@@ -167,13 +172,15 @@ def viterbi(evidence: np.ndarray, switch: np.ndarray) -> np.ndarray:
     return states
 
 
-def _switch_scores(asked: np.ndarray) -> np.ndarray:
-    """Per step and per state left, what a change of speaker scores: the begeleider usually ends a turn
-    with a question, the leerling's turns are short, and after any question the other one speaks."""
+def _switch_moves(asked: np.ndarray) -> np.ndarray:
+    """Hand-set moves for the word-level audio decoding: the begeleider usually ends a turn with a
+    question, the leerling's turns are short, and after any question the other one speaks."""
     w = _rules()["gewichten"]
-    switch = np.tile([float(w["wissel_begeleider"]), float(w["wissel_leerling"])], (len(asked), 1))
-    switch[1:] += w["wissel_na_vraag"] * asked[:-1, None]
-    return switch
+    moves = np.zeros((len(asked), 2, 2))
+    moves[:, 0, 1], moves[:, 1, 0] = w["wissel_begeleider"], w["wissel_leerling"]
+    moves[1:, 0, 1] += w["wissel_na_vraag"] * asked[:-1]
+    moves[1:, 1, 0] += w["wissel_na_vraag"] * asked[:-1]
+    return moves
 
 
 def _alias_role(voice: str) -> str | None:
@@ -220,28 +227,155 @@ def _known_role(seg: Segment, roles: dict[str, str]) -> str | None:
 
 
 def _text_evidence(segments: list[Segment], units: list[_Unit]) -> tuple[np.ndarray, np.ndarray]:
-    w = _rules()["gewichten"]
+    model = role_model()
     roles = voice_roles(segments)
+    texts = [u.text for u in units]
     evidence = np.zeros(len(units))
     for k, unit in enumerate(units):
         known = _known_role(segments[unit.seg], roles)
         if known is not None:
             evidence[k] = _FIXED if known == BEGELEIDER else -_FIXED
         else:
-            echo = _is_echo(unit.text, units[max(0, k - 2) : k])
-            evidence[k] = sentence_score(unit.text) + (w["echo"] if echo else 0.0)
-    evidence[0] += w["begin_begeleider"]
-    return evidence, _switch_scores(np.array([is_question(u.text) for u in units]))
+            evidence[k] = model.evidence(texts, k)
+    evidence[0] += model.start
+    return evidence, model.moves(texts)
 
 
-def _is_echo(text: str, before: list[_Unit]) -> bool:
+def _is_echo(text: str, before: list[str]) -> bool:
     """A short sentence mostly made of words just said: the begeleider repeating the leerling."""
     w = _rules()["gewichten"]
     words = [t for t in _tokens(text) if len(t) > 2]
     if not before or not 0 < len(words) <= w["echo_max"]:
         return False
-    said = {t for unit in before for t in _tokens(unit.text)}
+    said = {t for sentence in before for t in _tokens(sentence)}
     return sum(t in said for t in words) >= w["echo_aandeel"] * len(words)
+
+
+def _features(texts: list[str], k: int) -> dict[str, float]:
+    """What the learned model sees of sentence k: lemmas and lemma pairs (the first and last word
+    marked), the end mark, the length, the hand-set score and echo as summaries of the word lists,
+    and whether a question comes just before or after (a short reaction often precedes one)."""
+    text = texts[k]
+    tokens = _tokens(text)
+    lemmas = ["<"] + [_lemma(t) for t in tokens] + [">"]
+    feats = {f"w:{x}": 1.0 for x in lemmas[1:-1]}
+    feats |= {f"b:{x} {y}": 1.0 for x, y in zip(lemmas, lemmas[1:], strict=False)}
+    size = min(len(tokens), 12) // 3
+    feats[f"eind:{_end_mark(text)}"] = 1.0
+    feats[f"lengte:{size}"] = 1.0
+    feats["regels"] = sentence_score(text) / 4
+    feats["echo"] = float(_is_echo(text, texts[max(0, k - 2) : k]))
+    before = k > 0 and is_question(texts[k - 1])
+    after = k + 1 < len(texts) and is_question(texts[k + 1])
+    feats[f"context:{before:d}{after:d}{size}{_end_mark(text)}"] = 1.0
+    return feats
+
+
+def _end_mark(text: str) -> str:
+    end = text.rstrip()[-1:]
+    return end if end in "?.!…," else ""
+
+
+def _boundary_features(texts: list[str], k: int) -> dict[str, float]:
+    """What the learned model sees of the step from sentence k-1 to k: end marks, whether k-1 asked,
+    the first words, the lengths, and the hand-set scores of both (a question then an answer)."""
+    before, text = texts[k - 1], texts[k]
+    asked = is_question(before)
+    first = _first_lemma(text)
+    score, prior = sentence_score(text) / 4, sentence_score(before) / 4
+    return {f"vorige_eind:{_end_mark(before)}": 1.0, f"eind:{_end_mark(text)}": 1.0, f"vraag:{asked:d}": 1.0,
+            f"eerste:{first}": 1.0, f"vraag_eerste:{asked:d} {first}": 1.0,
+            f"vorige_begin:{_first_lemma(before)}": 1.0,
+            f"lengte:{min(len(text.split()), 12) // 3}": 1.0, f"vorige_lengte:{min(len(before.split()), 12) // 3}": 1.0,
+            "regels": score, "vorige_regels": prior, "regels_maal": score * prior}
+
+
+def _first_lemma(text: str) -> str:
+    tokens = _tokens(text)
+    return _lemma(tokens[0]) if tokens else ""
+
+
+@dataclass(frozen=True)
+class RoleModel:
+    """Learned from the example conversations: per sentence the log-odds begeleider vs leerling,
+    per sentence boundary the log-odds of a change of speaker."""
+
+    weights: dict[str, float]
+    shift: float  # bias minus the prior log-odds: the evidence is a likelihood ratio
+    start: float  # log-odds that the begeleider speaks first
+    change_weights: dict[str, float]
+    change_bias: float
+
+    def evidence(self, texts: list[str], k: int) -> float:
+        return self.shift + _dot(self.weights, _features(texts, k))
+
+    def moves(self, texts: list[str]) -> np.ndarray:
+        moves = np.zeros((len(texts), 2, 2))
+        for k in range(1, len(texts)):
+            z = self.change_bias + _dot(self.change_weights, _boundary_features(texts, k))
+            stay, change = -np.logaddexp(0, z), -np.logaddexp(0, -z)
+            moves[k] = [[stay, change], [change, stay]]
+        return moves
+
+
+def _dot(weights: dict[str, float], feats: dict[str, float]) -> float:
+    return sum(weights.get(f, 0.0) * v for f, v in feats.items())
+
+
+def example_dialogues(paths: list[Path]) -> list[list[tuple[str, str]]]:
+    """(role, sentence) for every sentence of each example conversation (B:/S: lines)."""
+    dialogues = []
+    for path in paths:
+        body = path.read_text(encoding="utf-8").split("---", 2)[-1]
+        lines = [line.strip() for line in body.splitlines()]
+        dialogues.append([(BEGELEIDER if line[0] == "B" else LEERLING, s)
+                          for line in lines if line[:2] in ("B:", "S:") for s in sentences(line[2:])])
+    return dialogues
+
+
+@cache
+def role_model() -> RoleModel:
+    """Trained at first use from prompts/voorbeelden/*.dialog (a school can add its own)."""
+    return train(example_dialogues(sorted((PROMPTS_DIR / "voorbeelden").glob("*.dialog"))))
+
+
+def train(dialogues: list[list[tuple[str, str]]]) -> RoleModel:
+    l2 = _rules()["model"]["l2"]
+    rows, labels, steps, changes = [], [], [], []
+    for dialogue in dialogues:
+        texts = [text for _, text in dialogue]
+        rows += [_features(texts, k) for k in range(len(texts))]
+        labels += [role == BEGELEIDER for role, _ in dialogue]
+        steps += [_boundary_features(texts, k) for k in range(1, len(texts))]
+        changes += [a[0] != b[0] for a, b in zip(dialogue, dialogue[1:], strict=False)]
+    weights, bias = _logistic(rows, np.array(labels, dtype=float), l2)
+    change_weights, change_bias = _logistic(steps, np.array(changes, dtype=float), l2)
+    firsts = [d[0][0] == BEGELEIDER for d in dialogues if d]
+    return RoleModel(weights, bias - _log_odds(labels), _log_odds(firsts), change_weights, change_bias)
+
+
+def _log_odds(flags: list[bool]) -> float:
+    return float(np.log((sum(flags) + 1) / (len(flags) - sum(flags) + 1)))
+
+
+def _logistic(rows: list[dict[str, float]], y: np.ndarray, l2: float) -> tuple[dict[str, float], float]:
+    """L2-regularised logistic regression over sparse feature rows; features seen once are dropped
+    (they tell little and slow the fit)."""
+    seen = Counter(f for row in rows for f in row)
+    names = sorted(f for f, n in seen.items() if n > 1)
+    index = {f: i for i, f in enumerate(names)}
+    data = [(r, index[f], v) for r, row in enumerate(rows) for f, v in row.items() if f in index]
+    r, c, v = zip(*data, strict=True)
+    x = sparse.csr_matrix((v, (r, c)), shape=(len(rows), len(names)))
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = x @ theta[:-1] + theta[-1]
+        p = expit(z)
+        grad = np.append(x.T @ (p - y), (p - y).sum()) + l2 * np.append(theta[:-1], 0.0)
+        return float(np.logaddexp(0, z).sum() - y @ z + l2 / 2 * theta[:-1] @ theta[:-1]), grad
+
+    theta = minimize(loss, np.zeros(len(names) + 1), jac=True, method="L-BFGS-B").x
+    return dict(zip(names, theta[:-1].tolist(), strict=True)), float(theta[-1])
 
 
 def _apply(segments: list[Segment], units: list[_Unit], states: np.ndarray) -> list[Segment]:
@@ -325,8 +459,11 @@ def _two_means(z: np.ndarray, rounds: int = 30) -> np.ndarray:
     return centres
 
 
-def _audio_evidence(segments: list[Segment], audio: np.ndarray) -> tuple[list[_Unit], np.ndarray, np.ndarray]:
-    """Per word: the voice clustering, named by whose words sound most like the begeleider's, plus the text."""
+def _audio_evidence(
+    segments: list[Segment], audio: np.ndarray
+) -> tuple[list[_Unit], np.ndarray, np.ndarray, np.ndarray]:
+    """Per word: the decoding evidence (the voice clustering, named by whose words sound most like the
+    begeleider's, plus the text), the moves, and the voice clustering alone."""
     w = _rules()["gewichten"]
     units, words, text = [], [], []
     for i, seg in enumerate(segments):
@@ -342,10 +479,12 @@ def _audio_evidence(segments: list[Segment], audio: np.ndarray) -> tuple[list[_U
     voice = voice_evidence(audio, [(x.start, x.end) for x in words])
     if (np.tanh(voice) * text_arr).sum() < 0:  # voice 0 must be the one asking the questions
         voice = -voice
-    switch = _switch_scores(np.array([x.word.strip().endswith("?") for x in words]))
+    moves = _switch_moves(np.array([x.word.strip().endswith("?") for x in words]))
     for k in range(1, len(words)):  # a change of speaker mostly comes with a pause
-        switch[k] += w["wissel_pauze"] * min(1.0, max(0.0, words[k].start - words[k - 1].end))
-    return units, w["stem"] * voice + w["tekst_bij_audio"] * text_arr, switch
+        pause = w["wissel_pauze"] * min(1.0, max(0.0, words[k].start - words[k - 1].end))
+        moves[k, 0, 1] += pause
+        moves[k, 1, 0] += pause
+    return units, w["stem"] * voice + w["tekst_bij_audio"] * text_arr, moves, voice
 
 
 def assign_speakers(segments: list[Segment], audio: np.ndarray | None = None) -> list[Segment]:
@@ -354,11 +493,25 @@ def assign_speakers(segments: list[Segment], audio: np.ndarray | None = None) ->
         return []
     tagged = any(s.voice or s.speaker in ROLES for s in segments)
     if audio is not None and not tagged and all(s.words for s in segments):
-        units, evidence, switch = _audio_evidence(segments, np.asarray(audio, dtype=np.float32))
-    else:
-        units = _sentence_units(segments)
-        evidence, switch = _text_evidence(segments, units)
-    return _apply(segments, units, viterbi(evidence, switch))
+        units, evidence, moves, voice = _audio_evidence(segments, np.asarray(audio, dtype=np.float32))
+        heard = [word for seg in segments for word in seg.words]
+        return _name_voices(_apply(segments, units, viterbi(evidence, moves)), heard, voice)
+    units = _sentence_units(segments)
+    evidence, moves = _text_evidence(segments, units)
+    return _apply(segments, units, viterbi(evidence, moves))
+
+
+def _name_voices(segments: list[Segment], heard: list[Word], voice: np.ndarray) -> list[Segment]:
+    """Neutral voice names ("Stem 1", "Stem 2") by the cluster most of a segment's words belong to, so a
+    later run on the text alone maps them to roles and keeps this split. Unnamed when one voice was heard."""
+    if not voice.any():
+        return segments
+    side = {id(word): v for word, v in zip(heard, voice, strict=True)}  # split segments keep the Word objects
+    named = []
+    for seg in segments:
+        lean = sum(np.sign(side.get(id(w), 0.0)) for w in seg.words)
+        named.append(replace(seg, voice="Stem 1" if lean >= 0 else "Stem 2"))
+    return named
 
 
 def speaker_warnings(segments: list[Segment]) -> list[str]:
