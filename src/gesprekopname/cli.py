@@ -48,9 +48,13 @@ def _progress_bar(description: str):
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+    console = Console(stderr=True)
+    if not console.is_terminal:  # logs and pipes get no bar (and no stray blank lines)
+        yield None
+        return
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-        TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+        TimeRemainingColumn(), console=console, transient=True,
     ) as bar:
         task = bar.add_task(description, total=None)
 
