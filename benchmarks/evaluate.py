@@ -1,6 +1,9 @@
 """Phase accuracy per conversation and condition (T1/T2/T3), role accuracy for T2, and segmentation speed.
 
-    /work/venv/bin/python benchmarks/evaluate.py [--set dev|hard|all]
+    /work/venv/bin/python benchmarks/evaluate.py [--set dev|hard|all|voorbeelden] [--zonder NAAM ...]
+
+--set voorbeelden scores each example conversation (prompts/voorbeelden) with a model trained without it
+(leave-one-out); --zonder leaves more example files out of every model (to see what one of them adds).
 """
 
 from __future__ import annotations
@@ -18,8 +21,7 @@ os.environ.setdefault("GESPREKOPNAME_HOME", tempfile.mkdtemp(prefix="gesprekopna
 
 import conditions  # noqa: E402
 
-from gesprekopname import phases  # noqa: E402
-from gesprekopname.pipeline import analyse  # noqa: E402
+from gesprekopname import phases, speakers  # noqa: E402
 from gesprekopname.types import Segment  # noqa: E402
 
 HARD = Path(__file__).parent / "data" / "hard"
@@ -29,22 +31,28 @@ CONDITIONS = ("T1", "T2", "T3")
 def dialog_paths(which: str) -> list[Path]:
     dev = conditions.dev_dialogs()
     hard = sorted(HARD.glob("*.dialog"))
-    return {"dev": dev, "hard": hard, "all": dev + hard}[which]
+    return {"dev": dev, "hard": hard, "all": dev + hard, "voorbeelden": phases.example_paths()}[which]
 
 
-def evaluate(paths: list[Path]) -> None:
+def analyse(segments: list[Segment], model: phases.Bank) -> list[Segment]:
+    """As the pipeline does: speakers first, then phases."""
+    return phases.segment_phases(speakers.assign_speakers(segments), model=model)[0]
+
+
+def evaluate(paths: list[Path], held_out: bool, without: frozenset[str]) -> None:
     totals: dict[str, list[float]] = {c: [] for c in CONDITIONS}
     roles: list[float] = []
     print(f"{'gesprek':40s} {'T1':>6s} {'T2':>6s} {'T3':>6s} {'rol T2':>7s}")
     for path in paths:
         dialog = conditions.load_dialog(path)
+        model = phases.build_bank(exclude=without | ({path.name} if held_out else set()))
         row = []
         for cond in CONDITIONS:
-            result = analyse(conditions.segments_for(dialog, cond))
-            row.append(conditions.phase_accuracy(dialog, result.segments))
+            result = analyse(conditions.segments_for(dialog, cond), model)
+            row.append(conditions.phase_accuracy(dialog, result))
             totals[cond].append(row[-1])
             if cond == "T2":
-                roles.append(conditions.role_accuracy(dialog, result.segments))
+                roles.append(conditions.role_accuracy(dialog, result))
         print(f"{dialog.name:40s} " + " ".join(f"{a:6.3f}" for a in row) + f" {roles[-1]:7.3f}")
     if paths:
         means = [sum(v) / len(v) for v in totals.values()]
@@ -77,9 +85,10 @@ def timing() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=("dev", "hard", "all"), default="dev")
+    parser.add_argument("--set", choices=("dev", "hard", "all", "voorbeelden"), default="dev")
+    parser.add_argument("--zonder", nargs="*", default=(), metavar="NAAM", help="example files to leave out")
     args = parser.parse_args()
-    evaluate(dialog_paths(args.set))
+    evaluate(dialog_paths(args.set), args.set == "voorbeelden", frozenset(args.zonder))
     timing()
 
 

@@ -1,14 +1,24 @@
 """Phases: terugkijken, reflecteren, vooruitkijken, activeren (and overig) over the whole conversation.
 
-Every sentence gets soft evidence per phase from the cue bank (prompts/fasen.yaml plus a school's own files):
-lemma statistics of the bank's phrases, bank phrases found in the sentence, fuzzy likeness of a question to
-the bank's questions, and past tense. A Viterbi decoder then picks the best phase sequence for the whole
-conversation, knowing that phases come in order, can be skipped or briefly returned to, and can be
-interrupted by talk about something else. Segments are cut where the phase changes mid-segment.
+Two editable sources teach the model: the cue bank (prompts/fasen.yaml plus a school's own files) and the
+labelled example conversations (prompts/voorbeelden/*.dialog plus a school's own folder). When the model is
+first needed, a small logistic regression is trained on the examples' sentences, each weighted by its words
+(about a second; the result is kept in the data directory, so later runs load it in milliseconds):
+its inputs are each sentence's lemmas and word pairs, its neighbours' lemmas (fading with distance), the
+last question's lemmas, the cue bank's evidence (lemma log-odds, phrases found, likeness to a bank
+question), past tense, question form, speaker, length and relative position. The cue bank's word evidence
+for what the begeleider says is added to the regression's, so a cue can turn a phase against its context.
+The examples' phase sequences give the decoder's costs. A Viterbi decoder then picks the best phase
+sequence, knowing that phases come in order, can be skipped or briefly returned to (and then go on where
+they were), and can be interrupted by talk about something else. Segments are cut where the phase changes
+mid-segment.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import re
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -17,8 +27,10 @@ from pathlib import Path
 import numpy as np
 import simplemma
 from rapidfuzz import fuzz, process
+from scipy import sparse
 
 from gesprekopname import config
+from gesprekopname.errors import UserError
 from gesprekopname.segments import sentences, split_at
 from gesprekopname.types import OVERIG, PHASES, PhaseSpan, Segment
 
@@ -26,23 +38,27 @@ LABELS = (*PHASES, OVERIG)
 _WORD = re.compile(r"\w+")
 _ASK_KEYS = ("vragen", "overgangen", "woorden")
 _SAY_KEYS = ("antwoorden", "woorden")
+_ROLE = {"B": "begeleider", "S": "leerling"}
 
-# Evidence weights (why: balanced on paraphrased dialogues, see tests and benchmarks/evaluate.py).
-W_ASK = 0.45  # lemma log-odds of a begeleider's sentence against the bank's questions and transitions
-W_SAY = 0.3  # lemma log-odds of a leerling's sentence against the bank's answers
-W_PHRASE = 1.2  # per bank phrase found literally (lemmatised) in the sentence, per word of it, capped
-W_FUZZY = 6.0  # a question that closely resembles a bank question
-W_PAST = 2.0  # share of past-tense verbs: the "klein verhaal" of terugkijken
-OTHER_ROLE = 0.35  # a cue said by the other role than expected counts this much
-NB_CAP = 5.0  # bounds one sentence's lemma evidence, so a long story cannot outvote a cue
+NB_CAP = 5.0  # bounds one sentence's cue-bank lemma evidence, so a long story cannot outvote a cue
 FUZZY_FROM = 70  # a ratio of lemmatised question strings below this is no likeness
-CARRY = 0.5  # share of a question's evidence the next sentence gets
-CARRY_FADE = 0.7  # and each one after that this much less
+WINDOW = 5  # sentences either side whose words count as context (the local topic)
+CONTEXT_FADE = 0.7  # a context word's value per sentence further away: the nearest neighbours say most
+QUESTION_REACH = 6  # sentences after a question that still count as answering it
+POSITION_KNOTS = np.linspace(0.0, 1.0, 6)  # relative time, as soft bins: terugkijken early, activeren late
+MIN_COUNT = 2  # a word feature must occur this often in the examples to be learned
+L2 = 0.02  # regularisation of the regression, per training sentence
+STEPS, RATE = 50, 0.2  # optimiser steps and step size: as good as 100 steps of 0.1 by leave-one-out
+WORD_WEIGHT = 1.0  # training rows weigh (words) ** this: the score counts words, but short turns matter too
+EMISSION = 0.6  # weight of a sentence's evidence against the learned costs: < 1, as neighbours share words
+SAID = 0.3  # weight of the cue bank's word evidence for a begeleider's sentence, added to the emission
 LATE_SWITCH = 1e-3  # between two cues a change of phase falls just before the later cue (tie-break only)
 
 
 @dataclass(frozen=True)
-class Bank:
+class Cues:
+    """What prompts/fasen.yaml (plus a school's files) says."""
+
     vocab: dict[str, int]
     ask: np.ndarray  # (vocab, labels) centred log P(lemma | label), question side
     say: np.ndarray  # the same, answer side
@@ -53,6 +69,19 @@ class Bank:
     past: frozenset[str]
     settings: dict
     messages: dict
+    lines: tuple[tuple[str, str, str], ...]  # (speaker, label, phrase): the bank's phrases as training lines
+
+
+@dataclass(frozen=True)
+class Bank:
+    """The cues plus what was learned from the example conversations."""
+
+    cues: Cues
+    index: dict[str, int]  # sparse feature name -> column (after the dense columns)
+    weights: np.ndarray  # (dense + sparse columns, labels)
+    log_prior: np.ndarray  # log share of each label among the examples' sentences
+    costs: dict[str, float]  # the decoder's phase-change costs
+    words: tuple[str, ...]  # every known lemma, to correct misrecognised ones
     corrections: dict[str, str] = field(default_factory=dict)
 
 
@@ -81,17 +110,17 @@ def _merge(base: dict, extra: dict) -> dict:
     return out
 
 
-def _extra_paths() -> tuple[str, ...]:
-    extra = config.settings().get("fasen", {}).get("extra") or ()
-    return (extra,) if isinstance(extra, str) else tuple(extra)
+def _setting_paths(key: str) -> tuple[str, ...]:
+    value = config.settings().get("fasen", {}).get(key) or ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def bank() -> Bank:
-    return _build_bank(_extra_paths())
+    return build_bank(_setting_paths("extra"), _setting_paths("voorbeelden"))
 
 
 @cache
-def _build_bank(extra_paths: tuple[str, ...]) -> Bank:
+def _cues(extra_paths: tuple[str, ...]) -> Cues:
     raw = config.load_prompt("fasen.yaml")
     for path in extra_paths:
         raw = _merge(raw, config.load_yaml_file(Path(path)))
@@ -105,7 +134,7 @@ def _build_bank(extra_paths: tuple[str, ...]) -> Bank:
                 vocab.setdefault(key, len(vocab))
     cues = [(" ".join(_lemmas(q)), i) for i, label in enumerate(LABELS)
             for key in ("vragen", "overgangen") for q in raw.get(label, {}).get(key) or []]
-    return Bank(
+    return Cues(
         vocab=vocab,
         ask=_log_odds(ask_docs, vocab, stop),
         say=_log_odds(say_docs, vocab, stop),
@@ -116,6 +145,9 @@ def _build_bank(extra_paths: tuple[str, ...]) -> Bank:
         past=frozenset(raw.get("verleden_tijd") or ()),
         settings=raw.get("instellingen") or {},
         messages=raw.get("meldingen") or {},
+        lines=tuple((speaker, label, str(p)) for label in LABELS for speaker, keys in
+                    (("begeleider", ("vragen", "overgangen")), ("leerling", ("antwoorden",)))
+                    for p in _phrases(raw, label, keys)),
     )
 
 
@@ -150,7 +182,30 @@ def _phrase_pattern(phrases: list[str]) -> re.Pattern:
     return re.compile(r"\b(?:" + "|".join(map(re.escape, forms)) + r")\b" if forms else r"(?!)")
 
 
-# --- evidence per sentence ----------------------------------------------------------------------------
+# --- the example conversations ----------------------------------------------------------------------
+
+
+def example_paths(dirs: tuple[str, ...] = ()) -> list[Path]:
+    """Ours (prompts/voorbeelden) plus a school's folders."""
+    folders = [config.PROMPTS_DIR / "voorbeelden", *(Path(d).expanduser() for d in dirs)]
+    return [path for folder in folders for path in sorted(folder.glob("*.dialog"))]
+
+
+def read_example(path: Path) -> list[tuple[str, str, str]]:
+    """(speaker, phase, sentence) per sentence of a labelled .dialog file (after its YAML front matter)."""
+    out, phase = [], OVERIG
+    for line in path.read_text(encoding="utf-8").split("---", 2)[-1].splitlines():
+        line = line.strip()
+        if line.startswith("[") and line.endswith("]"):
+            phase = line[1:-1].strip()
+            if phase not in LABELS:
+                raise UserError(f"{path}: onbekende fase [{phase}]; kies uit {', '.join(LABELS)}.")
+        elif line[:2] in ("B:", "S:"):
+            out += [(_ROLE[line[0]], phase, s) for s in sentences(line[2:]) or [line[2:].strip()]]
+    return out
+
+
+# --- features per sentence ----------------------------------------------------------------------------
 
 
 @dataclass
@@ -172,14 +227,14 @@ def _units(segments: list[Segment]) -> list[_Unit]:
     return units
 
 
-def _known(lemma: str, bank: Bank) -> str:
-    """A misrecognised word ("uitproberren") taken for the bank word it nearly is; remembered per bank."""
-    if lemma in bank.vocab or len(lemma) < 5:
+def _known(lemma: str, words: frozenset[str] | tuple[str, ...], corrections: dict[str, str]) -> str:
+    """A misrecognised word ("uitproberren") taken for the known word it nearly is; remembered per bank."""
+    if len(lemma) < 5 or not words:
         return lemma
-    if lemma not in bank.corrections:
-        match = process.extractOne(lemma, bank.vocab.keys(), scorer=fuzz.ratio, score_cutoff=85)
-        bank.corrections[lemma] = match[0] if match else lemma
-    return bank.corrections[lemma]
+    if lemma not in corrections:
+        match = process.extractOne(lemma, words, scorer=fuzz.ratio, score_cutoff=85)
+        corrections[lemma] = match[0] if match else lemma
+    return corrections[lemma]
 
 
 def _is_past(token: str, lemma: str, past: frozenset[str]) -> bool:
@@ -190,69 +245,262 @@ def _is_past(token: str, lemma: str, past: frozenset[str]) -> bool:
     return token.endswith(("te", "de", "ten", "den")) or (token.startswith("ge") and token[-1] in "dt")
 
 
-def _is_question(text: str, first: str, bank: Bank) -> bool:
-    return text.rstrip().endswith("?") or first in bank.settings.get("vraagwoorden", ())
+def _is_question(text: str, first: str, cues: Cues) -> bool:
+    return text.rstrip().endswith("?") or first in cues.settings.get("vraagwoorden", ())
 
 
-def _evidence(units: list[_Unit], bank: Bank) -> np.ndarray:
-    """(units, labels) evidence; log-softmax of it is the decoder's emission."""
-    ev = np.zeros((len(units), len(LABELS)))
-    asks, questions = [], []
+@dataclass
+class _Sentence:
+    lemmas: list[str]
+    question: bool
+    speaker: str | None
+    cue: np.ndarray  # the cue bank's evidence: lemma log-odds (ask, say), phrases (ask, say), likeness
+    past: float
+    n_tokens: int
+
+
+def _read(units: list[_Unit], cues: Cues, fix=lambda lemma: lemma, likeness: bool = True) -> list[_Sentence]:
+    """Lemmas and the cue bank's evidence per sentence; `fix` corrects misrecognised lemmas."""
+    out, asks = [], []
     for n, unit in enumerate(units):
         tokens = _WORD.findall(unit.text.lower())
-        lemmas = [_known(_lemma(t), bank) for t in tokens]
-        keys = [bank.vocab[k] for k in _features(lemmas, bank.stop) if k in bank.vocab]
-        question = _is_question(unit.text, tokens[0] if tokens else "", bank)
-        asker = unit.speaker == "begeleider" if unit.speaker else question
-        ask_w, say_w = (1.0, 0.5) if asker else (OTHER_ROLE, 1.0)
+        lemmas = [fix(_lemma(t)) for t in tokens]
+        question = _is_question(unit.text, tokens[0] if tokens else "", cues)
+        keys = [cues.vocab[k] for k in _features(lemmas, cues.stop) if k in cues.vocab]
+        cue = np.zeros(5 * len(LABELS))
         if keys:
-            ev[n] += ask_w * W_ASK * np.clip(bank.ask[keys].sum(axis=0), -NB_CAP, NB_CAP)
-            ev[n] += say_w * W_SAY * np.clip(bank.say[keys].sum(axis=0), -NB_CAP, NB_CAP)
-        ev[n] += _phrase_hits(" ".join(lemmas), bank, ask_w, say_w)
-        verbs = [_is_past(t, w, bank.past) for t, w in zip(tokens, lemmas, strict=True)]
-        ev[n, 0] += say_w * W_PAST * min(1.0, 3 * sum(verbs) / max(1, len(tokens)))
-        if question and len(lemmas) >= 3:
-            asks.append((n, " ".join(lemmas), ask_w))
-        if question and asker:
-            questions.append(n)
-    _fuzzy_questions(ev, asks, bank)
-    return _carry(ev, questions)
-
-
-def _carry(ev: np.ndarray, questions: list[int]) -> np.ndarray:
-    """An answer belongs with its question: what follows a question leans towards the question's phase,
-    fading, until the next question."""
-    out = ev.copy()
-    bounds = [*questions, len(ev)]
-    for q, nxt in zip(bounds[:-1], bounds[1:], strict=True):
-        centred = ev[q] - ev[q].mean()
-        for k in range(q + 1, nxt):
-            out[k] += CARRY * CARRY_FADE ** (k - q - 1) * centred
+            cue[:5] = np.clip(cues.ask[keys].sum(axis=0), -NB_CAP, NB_CAP)
+            cue[5:10] = np.clip(cues.say[keys].sum(axis=0), -NB_CAP, NB_CAP)
+        cue[10:20] = _phrase_hits(" ".join(lemmas), cues)
+        past = sum(_is_past(t, w, cues.past) for t, w in zip(tokens, lemmas, strict=True))
+        out.append(_Sentence(lemmas, question, unit.speaker, cue, min(1.0, 3 * past / max(1, len(tokens))),
+                             len(tokens)))
+        if question and likeness and len(lemmas) >= 3:
+            asks.append((n, " ".join(lemmas)))
+    _likeness(out, asks, cues)
     return out
 
 
-def _phrase_hits(lemma_text: str, bank: Bank, ask_w: float, say_w: float) -> np.ndarray:
-    hits = np.zeros(len(LABELS))
-    for i, pattern in enumerate(bank.phrases):
-        weight = ask_w if i < len(LABELS) else say_w
+def _phrase_hits(lemma_text: str, cues: Cues) -> np.ndarray:
+    hits = np.zeros(2 * len(LABELS))
+    for i, pattern in enumerate(cues.phrases):
         for match in pattern.finditer(lemma_text):
-            hits[i % len(LABELS)] += weight * W_PHRASE * min(4, match.group().count(" ") + 1) / 2
+            hits[i] += min(4, match.group().count(" ") + 1) / 2
     return hits
 
 
-def _fuzzy_questions(ev: np.ndarray, asks: list[tuple[int, str, float]], bank: Bank) -> None:
-    """Questions that resemble a bank question pull towards its phase, however it was paraphrased."""
-    if not asks or not bank.cue_text:
+def _likeness(read: list[_Sentence], asks: list[tuple[int, str]], cues: Cues) -> None:
+    """Questions that resemble a bank question point at its phase, however it was paraphrased."""
+    if not asks or not cues.cue_text:
         return
-    scores = process.cdist([a[1] for a in asks], bank.cue_text, scorer=fuzz.ratio,
-                           dtype=np.uint8, workers=-1)
-    for (n, _, weight), row in zip(asks, scores, strict=True):
+    scores = process.cdist([a[1] for a in asks], cues.cue_text, scorer=fuzz.ratio, dtype=np.uint8, workers=-1)
+    for (n, _), row in zip(asks, scores, strict=True):
         best = np.zeros(len(LABELS))
-        np.maximum.at(best, bank.cue_label, row.astype(float))
-        ev[n] += weight * W_FUZZY * np.clip((best - FUZZY_FROM) / (100 - FUZZY_FROM), 0, 1)
+        np.maximum.at(best, cues.cue_label, row.astype(float))
+        read[n].cue[20:] = np.clip((best - FUZZY_FROM) / (100 - FUZZY_FROM), 0, 1)
 
 
-# --- decoding -----------------------------------------------------------------------------------------
+def _dense(s: _Sentence, last_question: _Sentence | None, position: float | None) -> np.ndarray:
+    """Numeric features; the last question's cue evidence lets an answer lean towards its question."""
+    asked = last_question.cue if last_question is not None else np.zeros_like(s.cue)
+    position_bins = np.zeros(len(POSITION_KNOTS)) if position is None else np.clip(
+        1 - np.abs(position - POSITION_KNOTS) * (len(POSITION_KNOTS) - 1), 0, 1)
+    length_bins = np.array([s.n_tokens <= 3, 3 < s.n_tokens <= 8, 8 < s.n_tokens <= 15, s.n_tokens > 15])
+    role = [s.speaker == "begeleider", s.speaker == "leerling"]
+    return np.concatenate([[1.0], s.cue, asked, [s.past, s.question, *role], position_bins, length_bins])
+
+
+def _sparse(read: list[_Sentence], n: int, last_question: _Sentence | None,
+            stop: frozenset[str]) -> dict[str, float]:
+    """Word features of the sentence, its neighbours (fading with distance) and the question it answers."""
+    s = read[n]
+    who = {"begeleider": "B", "leerling": "S"}.get(s.speaker or "", "-")
+    names = dict.fromkeys([*_features(s.lemmas, stop), f"{who}{'?' if s.question else '.'}"], 1.0)
+    near = range(max(0, n - WINDOW), min(len(read), n + 1 + WINDOW))
+    context = [("<" if k < n else ">", read[k], CONTEXT_FADE ** (abs(k - n) - 1)) for k in near if k != n]
+    if last_question is not None:
+        context.append(("?", last_question, 1.0))
+    for prefix, other, value in context:
+        for w in other.lemmas:
+            if w not in stop and names.get(prefix + w, 0.0) < value:
+                names[prefix + w] = value
+    return names
+
+
+def _design(read: list[_Sentence], stop: frozenset[str],
+            timed: bool = True) -> tuple[np.ndarray, list[dict[str, float]]]:
+    """Dense and sparse features of a conversation's sentences (`timed`: with their relative position)."""
+    dense, names, last = [], [], None
+    for n, s in enumerate(read):
+        asked = last if last is not None and n - last[0] <= QUESTION_REACH and not s.question else None
+        question = asked[1] if asked else None
+        dense.append(_dense(s, question, n / max(1, len(read) - 1) if timed else None))
+        names.append(_sparse(read, n, question, stop))
+        if s.question and s.speaker != "leerling":
+            last = (n, s)
+    return np.array(dense), names
+
+
+def _matrix(dense: np.ndarray, names: list[dict[str, float]], index: dict[str, int]) -> sparse.csr_matrix:
+    rows, cols, values = [], [], []
+    for n, row in enumerate(names):
+        known = [(index[name], value) for name, value in row.items() if name in index]
+        rows += [n] * len(known)
+        cols += [col for col, _ in known]
+        values += [value for _, value in known]
+    words = sparse.csr_matrix((values, (rows, cols)), shape=(len(names), len(index)))
+    return sparse.hstack([sparse.csr_matrix(dense), words], format="csr")
+
+
+# --- learning -------------------------------------------------------------------------------------------
+
+
+@cache
+def build_bank(extra_paths: tuple[str, ...] = (), example_dirs: tuple[str, ...] = (),
+               exclude: frozenset[str] = frozenset()) -> Bank:
+    """Cues plus a model trained on the example conversations, minus the files named in `exclude`
+    (to score a model on conversations it has not seen). Kept on disk, keyed by everything it is built
+    from, so a new process loads it instead of training again."""
+    paths = [config.PROMPTS_DIR / "fasen.yaml", *map(Path, extra_paths)]
+    paths += [p for p in example_paths(example_dirs) if p.name not in exclude]
+    try:
+        key = _fingerprint(paths)
+    except OSError:  # an unreadable input file: building says which, in Dutch
+        return _build(extra_paths, example_dirs, exclude)
+    path = config.data_dir() / "cache" / f"fasen-{key}.pickle"
+    try:
+        return pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        pass  # not built yet, or built by an older layout
+    built = _build(extra_paths, example_dirs, exclude)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.part")  # renamed when complete: runs may overlap
+        partial.write_bytes(pickle.dumps(built))
+        partial.replace(path)
+    except OSError:
+        pass  # a read-only data directory only costs time
+    return built
+
+
+def _fingerprint(paths: list[Path]) -> str:
+    """A hash of this code, the lemmatiser's version and every input file's name and content."""
+    digest = hashlib.sha256(Path(__file__).read_bytes() + simplemma.__version__.encode())
+    for path in paths:
+        digest.update(str(path).encode() + b"\0" + path.expanduser().read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def _build(extra_paths: tuple[str, ...], example_dirs: tuple[str, ...], exclude: frozenset[str]) -> Bank:
+    cues = _cues(extra_paths)
+    examples = [read_example(p) for p in example_paths(example_dirs) if p.name not in exclude]
+    examples = [e for e in examples if e]
+    dense, names, labels, words = [], [], [], []
+    for example in examples:
+        read = _read([_Unit(0, 0, text, speaker) for speaker, _, text in example], cues)
+        for known in (True, False):  # with and without speakers, as transcripts come
+            d, n = _design([replace(s, speaker=s.speaker if known else None) for s in read], cues.stop)
+            dense.append(d)
+            names += n
+            labels += [LABELS.index(phase) for _, phase, _ in example]
+            words += [s.n_tokens for s in read]
+    if examples:  # the bank's phrases too, each on its own: no context, no position, no likeness to itself
+        for s in _read([_Unit(0, 0, text, speaker) for speaker, _, text in cues.lines], cues, likeness=False):
+            d, n = _design([s], cues.stop, timed=False)
+            dense.append(d)
+            names += n
+            words.append(s.n_tokens)
+        labels += [LABELS.index(label) for _, label, _ in cues.lines]
+    index = _vocabulary(names)
+    y = np.array(labels)
+    weight = np.maximum(1, np.array(words, dtype=float)) ** WORD_WEIGHT
+    x = _matrix(np.vstack(dense), names, index) if examples else None
+    prior = np.bincount(y, weights=weight, minlength=len(LABELS)) + 1.0
+    return Bank(
+        cues=cues,
+        index=index,
+        weights=_train(x, y, weight / weight.mean()) if examples else np.zeros((0, len(LABELS))),
+        log_prior=np.log(prior / prior.sum()),
+        costs=_costs([[LABELS.index(phase) for _, phase, _ in e] for e in examples], cues.settings),
+        words=tuple(sorted({w for e in examples for _, _, t in e for w in _lemmas(t)}
+                        | {w for w in cues.vocab if "~" not in w})),
+    )
+
+
+def _vocabulary(names: list[dict[str, float]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for row in names:
+        for name in row:
+            counts[name] = counts.get(name, 0) + 1
+    return {name: i for i, name in enumerate(sorted(n for n, c in counts.items() if c >= MIN_COUNT))}
+
+
+def _train(x: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Multinomial logistic regression with row weights (mean 1), L2-regularised, fitted by full-batch Adam
+    (fast on sparse rows)."""
+    onehot = np.eye(len(LABELS))[y] * weight[:, None]
+    xt = x.T.tocsr()
+    w = np.zeros((x.shape[1], len(LABELS)))
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    for step in range(1, STEPS + 1):
+        z = x @ w
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        grad = xt @ (p / p.sum(axis=1, keepdims=True) * weight[:, None] - onehot) / len(y) + L2 * w
+        m = 0.9 * m + 0.1 * grad
+        v = 0.999 * v + 0.001 * grad**2
+        w -= RATE * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+    return w
+
+
+_COST_KEYS = ("vooruit", "overslaan", "terug", "hervat", "overig_in", "overig_uit")
+
+
+def _costs(sequences: list[list[int]], settings: dict) -> dict[str, float]:
+    """-log of how often, per sentence, the examples move on to a new phase, skip a phase, go back, resume
+    after going back, go into overig or come out of it; a cost set in fasen.yaml (instellingen) wins."""
+    n = dict.fromkeys(("fase", "in_overig", "na_terug", *_COST_KEYS), 0)
+    first = np.bincount([seq[0] for seq in sequences], minlength=len(LABELS)) + 0.5
+    for seq in sequences:
+        phase = furthest = seq[0] if seq[0] < len(PHASES) else 0
+        for before, now in zip(seq, seq[1:], strict=False):
+            if before == len(PHASES):
+                n["in_overig"] += 1
+                n["overig_uit"] += now != before
+            else:
+                n["fase"] += 1
+                n["na_terug"] += phase < furthest
+                n["overig_in"] += now == len(PHASES)
+                n["vooruit"] += furthest < now < len(PHASES)
+                n["hervat"] += phase < now <= furthest
+                n["terug"] += now < phase
+            if now < len(PHASES):
+                n["overslaan"] += max(0, now - furthest - 1)
+                phase, furthest = now, max(furthest, now)
+    rate = {
+        "vooruit": (n["vooruit"] + 1) / (n["fase"] + 2),
+        "overslaan": (n["overslaan"] + 1) / (n["vooruit"] + n["overslaan"] + 2),
+        "terug": (n["terug"] + 1) / (n["fase"] + 2),
+        "hervat": (n["hervat"] + 1) / (n["na_terug"] + 2),
+        "overig_in": (n["overig_in"] + 1) / (n["fase"] + 2),
+        "overig_uit": (n["overig_uit"] + 1) / (n["in_overig"] + 2),
+    } | {f"start_{label}": count / first.sum() for label, count in zip(LABELS, first, strict=True)}
+    learned = {key: -float(np.log(value)) for key, value in rate.items()}
+    return learned | {key: float(settings[key]) for key in learned if key in settings}
+
+
+# --- evidence and decoding ------------------------------------------------------------------------------
+
+
+def _emission(units: list[_Unit], b: Bank) -> np.ndarray:
+    """(units, labels) log evidence: the regression's posterior over the label prior (a likelihood ratio),
+    plus the cue bank's word evidence for what the begeleider says (the regression learns to lean on the
+    context, which in the examples hardly ever disagrees; a cue must still be able to turn a phase)."""
+    read = _read(units, b.cues, fix=lambda w: _known(w, b.words, b.corrections) if w not in b.index else w)
+    dense, names = _design(read, b.cues.stop)
+    z = _matrix(dense, names, b.index) @ b.weights
+    logp = z - np.logaddexp.reduce(z, axis=1, keepdims=True)
+    said = np.array([s.cue[: len(LABELS)] * (s.speaker != "leerling") for s in read])
+    return EMISSION * (logp - b.log_prior) + SAID * said
 
 
 # A state is (phase now, furthest phase reached, in overig). Remembering the furthest phase lets a brief
@@ -264,7 +512,9 @@ def _move_cost(p: int, f: int, q: int, s: dict) -> float:
     if q == p:
         return 0.0
     if q < p:
-        return s["terug"] * (1 + 0.5 * (p - q - 1))
+        return s["terug"]  # however far: "nog even terug naar die dag" jumps straight to it
+    if q <= f:  # back to where the conversation was before a brief return
+        return s["hervat"]
     return s["vooruit"] + s["overslaan"] * max(0, q - f - 1)
 
 
@@ -273,8 +523,8 @@ def _transitions(s: dict) -> tuple[np.ndarray, np.ndarray]:
     trans = np.full((n, n), -np.inf)
     start = np.full(n, -np.inf)
     for j, (q, g, into) in enumerate(STATES):
-        if q == g:  # the conversation may open in a later phase: as costly as moving there, a bit less
-            start[j] = -_move_cost(0, 0, q, s) + (s["start"] if q else 0.0) - (s["overig_in"] if into else 0)
+        if q == g:  # the conversation may open in a later phase, or with other talk (before the first)
+            start[j] = -s[f"start_{OVERIG}"] - _move_cost(0, 0, q, s) if into else -s[f"start_{LABELS[q]}"]
         for i, (p, f, was) in enumerate(STATES):
             if g != max(f, q):
                 continue
@@ -299,30 +549,24 @@ def _viterbi(emission: np.ndarray, start: np.ndarray, trans: np.ndarray) -> list
     return path[::-1]
 
 
-def _decode(ev: np.ndarray, bank: Bank) -> list[str]:
-    emis5 = ev - np.logaddexp.reduce(ev, axis=1, keepdims=True)
+def _decode(emission: np.ndarray, costs: dict[str, float]) -> list[str]:
     columns = [len(PHASES) if into else p for p, _, into in STATES]
-    start, trans = _transitions(_settings(bank))
-    path = _viterbi(emis5[:, columns], start, trans)
+    start, trans = _transitions(costs)
+    path = _viterbi(emission[:, columns], start, trans)
     return [LABELS[columns[state]] for state in path]
-
-
-def _settings(bank: Bank) -> dict:
-    defaults = {"vooruit": 2.5, "overslaan": 2.0, "terug": 4.0, "overig_in": 4.0, "overig_uit": 1.0,
-                "start": 0.0}
-    return {key: float(bank.settings.get(key, value)) for key, value in defaults.items()}
 
 
 # --- public -------------------------------------------------------------------------------------------
 
 
-def segment_phases(segments: list[Segment]) -> tuple[list[Segment], list[PhaseSpan]]:
-    """New segments with .phase set, cut where the phase changes inside one; spans are the runs."""
+def segment_phases(segments: list[Segment], *, model: Bank | None = None) -> tuple[list[Segment], list[PhaseSpan]]:
+    """New segments with .phase set, cut where the phase changes inside one; spans are the runs.
+    `model` replaces the configured bank (evaluation on held-out examples)."""
     if not segments:
         return [], []
-    b = bank()
+    b = model or bank()
     units = _units(segments)
-    labels = _decode(_evidence(units, b), b)
+    labels = _decode(_emission(units, b), b.costs)
     per_segment: list[list[tuple[_Unit, str]]] = [[] for _ in segments]
     for unit, label in zip(units, labels, strict=True):
         per_segment[unit.segment].append((unit, label))
@@ -358,8 +602,8 @@ def phase_warnings(segments: list[Segment], spans: list[PhaseSpan]) -> list[str]
     """Dutch warnings for the begeleider: a phase not discussed, a phase that was very short, much overig."""
     if not spans:
         return []
-    b = bank()
-    words, minimum = b.messages, float(b.settings.get("minimale_duur", 20))
+    cues = _cues(_setting_paths("extra"))
+    words, minimum = cues.messages, float(cues.settings.get("minimale_duur", 20))
     duration = {label: 0.0 for label in LABELS}
     for span in spans:
         duration[span.phase] += span.end - span.start
@@ -371,6 +615,6 @@ def phase_warnings(segments: list[Segment], spans: list[PhaseSpan]) -> list[str]
             out.append(words["kort"].format(fase=phase.capitalize(), seconden=round(duration[phase])))
     total = spans[-1].end - spans[0].start
     share = 100 * duration[OVERIG] / total if total else 0
-    if share > float(b.settings.get("overig_max", 25)):
+    if share > float(cues.settings.get("overig_max", 25)):
         out.append(words["overig"].format(procent=round(share)))
     return out
