@@ -25,8 +25,9 @@ def _transcribe_fragment(console: Console) -> None:
     console.rule("1. Een audiofragment transcriberen (Whisper base, offline)")
     with console.status("Model klaarzetten en transcriberen..."):
         transcript = asr.transcribe(AUDIO)
-    for seg in transcript.segments:
-        console.print(f"[dim]{_clock(seg.start)}[/dim] {seg.text}")
+        analysis = pipeline.analyse(transcript.segments, audio=transcript.audio)
+    for seg in analysis.segments:
+        console.print(f"[dim]{_clock(seg.start)}[/dim] [bold]{seg.speaker or '?'}[/bold] {seg.text}")
     console.print(f"[dim]({len(transcript.segments)} segmenten uit {transcript.duration:.0f} s gesynthetiseerde spraak;"
                   " echte opnamen worden veel beter herkend.)[/dim]\n")
 
