@@ -6,6 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import wave
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,11 @@ def count_rows(home: Path, table: str) -> int:
     with sqlite3.connect(db) as conn:
         exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [table]).fetchone()
         return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] if exists else 0
+
+
+def write_silence(path: Path, seconds: float) -> None:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(b"\0\0" * int(16000 * seconds))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile
+from conftest import write_silence
 
 from gesprekopname import asr, config
 from gesprekopname.errors import UserError
@@ -114,7 +114,7 @@ def test_stereo_44k_input_is_converted_and_transcribed(home):
 
 def test_thirty_seconds_of_silence_gives_no_segments(home, tmp_path):
     path = tmp_path / "stilte.wav"
-    soundfile.write(path, np.zeros(30 * asr.SAMPLE_RATE, dtype=np.float32), asr.SAMPLE_RATE)
+    write_silence(path, 30)
     transcript = asr.transcribe(path)
     assert transcript.segments == []
     assert transcript.duration == pytest.approx(30.0)
@@ -181,3 +181,14 @@ def test_download_while_offline_raises_user_error(tmp_path):
     assert "Kan het model 'small' niet downloaden" in result.stdout
     assert not (tmp_path / "models" / "small").exists()
     assert not list((tmp_path / "models").glob(".small*"))
+
+
+def test_long_audio_is_cut_into_chunks_in_its_pauses():
+    rng = np.random.default_rng(7)
+    audio = rng.normal(0, 0.1, 150 * asr.SAMPLE_RATE).astype(np.float32)
+    audio[55 * asr.SAMPLE_RATE : int(55.5 * asr.SAMPLE_RATE)] = 0  # a pause inside the search window
+    bounds = asr.chunk_bounds(audio, seconds=60)
+    assert bounds[0][0] == 0 and bounds[-1][1] == audio.size
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))
+    assert 55 * asr.SAMPLE_RATE <= bounds[0][1] <= 55.5 * asr.SAMPLE_RATE
+    assert len(bounds) == 3

@@ -6,10 +6,9 @@ import json
 import os
 import subprocess
 import sys
-import wave
 
 import pytest
-from conftest import DATA, count_rows, run_cli
+from conftest import DATA, count_rows, run_cli, write_silence
 
 from gesprekopname.config import SAMPLE_DIR
 
@@ -23,14 +22,6 @@ def assert_refused(result: subprocess.CompletedProcess, *fragments: str) -> None
     for fragment in fragments:
         assert fragment in result.stderr
     assert result.stdout == ""
-
-
-def write_silence(path, seconds: float) -> None:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes(b"\0\0" * int(16000 * seconds))
 
 
 def test_verwerken_prints_the_id_of_the_stored_session(home):
