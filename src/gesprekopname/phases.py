@@ -612,7 +612,7 @@ def phase_warnings(segments: list[Segment], spans: list[PhaseSpan]) -> list[str]
         if duration[phase] == 0:
             out.append(words["ontbreekt"][phase])
         elif duration[phase] < minimum:
-            out.append(words["kort"].format(fase=phase.capitalize(), seconden=round(duration[phase])))
+            out.append(words["kort"].format(fase=phase.capitalize(), seconden=int(duration[phase])))
     total = spans[-1].end - spans[0].start
     share = 100 * duration[OVERIG] / total if total else 0
     if share > float(cues.settings.get("overig_max", 25)):
