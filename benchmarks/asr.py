@@ -1,6 +1,6 @@
 """Speed and memory of recognition: the project's path (asr.transcribe) against plain faster-whisper.
 
-Run: /work/venv/bin/python benchmarks/asr.py [--runs 3]
+Run: python benchmarks/asr.py [--runs 3]
 Each path runs in its own subprocess per run (alternating), so peak RSS is per path and neither warms the
 other's caches. Wall time covers model load plus transcribing both files, imports excluded.
 Plain = WhisperModel(same dir, same compute_type, same cpu_threads).transcribe(path, language="nl") at its
@@ -20,9 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-AUDIO = Path("/work/shared/data/audio")
-FILES = [AUDIO / "02-interview-fysiotherapeut.flac", AUDIO / "04-bpv-distributiecentrum.flac"]
 REPO = Path(__file__).resolve().parent.parent
+AUDIO = REPO.parent / "shared" / "data" / "audio"
+FILES = [AUDIO / "02-interview-fysiotherapeut.flac", AUDIO / "04-bpv-distributiecentrum.flac"]
 
 
 def child(kind: str, model_dir: str) -> None:
