@@ -31,7 +31,7 @@ from scipy import sparse
 
 from gesprekopname import config
 from gesprekopname.errors import UserError
-from gesprekopname.segments import sentences, split_at
+from gesprekopname.segments import sentence_offsets, sentences, split_at
 from gesprekopname.types import OVERIG, PHASES, PhaseSpan, Segment
 
 LABELS = (*PHASES, OVERIG)
@@ -217,14 +217,8 @@ class _Unit:
 
 
 def _units(segments: list[Segment]) -> list[_Unit]:
-    units = []
-    for i, seg in enumerate(segments):
-        pos = 0
-        for sentence in sentences(seg.text) or [seg.text]:
-            pos = seg.text.find(sentence, pos)
-            units.append(_Unit(i, max(pos, 0), sentence, seg.speaker))
-            pos = max(pos, 0) + len(sentence)
-    return units
+    return [_Unit(i, pos, sentence, seg.speaker)
+            for i, seg in enumerate(segments) for pos, sentence in sentence_offsets(seg.text)]
 
 
 def _known(lemma: str, words: frozenset[str] | tuple[str, ...], corrections: dict[str, str]) -> str:

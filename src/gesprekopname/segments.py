@@ -15,6 +15,16 @@ def sentences(text: str) -> list[str]:
     return [part for part in _SENTENCE_END.split(text.strip()) if part]
 
 
+def sentence_offsets(text: str) -> list[tuple[int, str]]:
+    """Each sentence of text with the position where it starts (the whole text when it has no sentence)."""
+    found, pos = [], 0
+    for sentence in sentences(text) or [text]:
+        pos = max(text.find(sentence, pos), 0)
+        found.append((pos, sentence))
+        pos += len(sentence)
+    return found
+
+
 def split_at(segment: Segment, char_index: int) -> tuple[Segment, Segment]:
     """Split a segment before text[char_index]; the cut time comes from word timestamps when there are
     words, else from the share of characters before the cut."""
@@ -32,15 +42,3 @@ def split_at(segment: Segment, char_index: int) -> tuple[Segment, Segment]:
     head = replace(segment, end=cut, text=head_text, words=head_words)
     tail = replace(segment, start=cut, text=tail_text, words=tail_words)
     return head, tail
-
-
-def split_sentences(segment: Segment) -> list[Segment]:
-    """One segment per sentence."""
-    parts = sentences(segment.text)
-    pieces: list[Segment] = []
-    rest = segment
-    for sentence in parts[:-1]:
-        head, rest = split_at(rest, rest.text.index(sentence) + len(sentence))
-        pieces.append(head)
-    pieces.append(rest)
-    return pieces

@@ -22,7 +22,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 
 from gesprekopname.config import PROMPTS_DIR, load_prompt
-from gesprekopname.segments import sentences, split_at
+from gesprekopname.segments import sentence_offsets, sentences, split_at
 from gesprekopname.types import ROLES, Segment, Word
 
 BEGELEIDER, LEERLING = ROLES
@@ -210,14 +210,7 @@ def _voice_score(segments: list[Segment], voice: str) -> float:
 
 
 def _sentence_units(segments: list[Segment]) -> list[_Unit]:
-    units = []
-    for i, seg in enumerate(segments):
-        pos = 0
-        for part in sentences(seg.text) or [seg.text]:
-            char = seg.text.find(part, pos)
-            units.append(_Unit(i, max(char, 0), part))
-            pos = max(char, 0) + len(part)
-    return units
+    return [_Unit(i, pos, part) for i, seg in enumerate(segments) for pos, part in sentence_offsets(seg.text)]
 
 
 def _known_role(seg: Segment, roles: dict[str, str]) -> str | None:

@@ -1,0 +1,24 @@
+"""Cutting segments at sentence boundaries."""
+
+from gesprekopname.segments import sentence_offsets, split_at
+from gesprekopname.types import Segment, Word
+
+
+def test_sentence_offsets_point_at_each_sentence():
+    text = "Ja, dat wel. Ik was nooit te laat. Dus je bent betrouwbaar?"
+    found = sentence_offsets(text)
+    assert [s for _, s in found] == ["Ja, dat wel.", "Ik was nooit te laat.", "Dus je bent betrouwbaar?"]
+    assert all(text[pos:].startswith(s) for pos, s in found)
+
+
+def test_split_without_words_cuts_by_share_of_characters():
+    head, tail = split_at(Segment(10.0, 20.0, "Eerst dit. Dan dat."), 10)
+    assert (head.text, tail.text) == ("Eerst dit.", "Dan dat.")
+    assert head.end == tail.start and 15.0 < head.end < 16.0
+
+
+def test_split_with_words_cuts_where_the_next_word_starts():
+    words = [Word(0.0, 0.4, "Goed."), Word(1.5, 1.9, "Wat"), Word(1.9, 2.2, "nu?")]
+    head, tail = split_at(Segment(0.0, 2.2, "Goed. Wat nu?", words=words), 5)
+    assert head.end == tail.start == 1.5
+    assert [w.word for w in head.words] == ["Goed."] and [w.word for w in tail.words] == ["Wat", "nu?"]
