@@ -21,7 +21,7 @@ os.environ.setdefault("GESPREKOPNAME_HOME", tempfile.mkdtemp(prefix="gesprekopna
 
 import conditions  # noqa: E402
 
-from gesprekopname import phases, speakers  # noqa: E402
+from gesprekopname import examples, phases, speakers  # noqa: E402
 from gesprekopname.types import Segment  # noqa: E402
 
 HARD = Path(__file__).parent / "data" / "hard"
@@ -31,7 +31,7 @@ CONDITIONS = ("T1", "T2", "T3")
 def dialog_paths(which: str) -> list[Path]:
     dev = conditions.dev_dialogs()
     hard = sorted(HARD.glob("*.dialog"))
-    return {"dev": dev, "hard": hard, "all": dev + hard, "voorbeelden": phases.example_paths()}[which]
+    return {"dev": dev, "hard": hard, "all": dev + hard, "voorbeelden": examples.example_paths()}[which]
 
 
 def analyse(segments: list[Segment], model: phases.Bank) -> list[Segment]:

@@ -24,8 +24,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import conditions  # noqa: E402
 
-from gesprekopname import asr, speakers, transcripts  # noqa: E402
-from gesprekopname.config import PROMPTS_DIR  # noqa: E402
+from gesprekopname import asr, examples, speakers, transcripts  # noqa: E402
 from gesprekopname.speakers import assign_speakers  # noqa: E402
 from gesprekopname.types import Segment, Word  # noqa: E402
 
@@ -85,7 +84,7 @@ def text_scores(paths: list[Path], condition: str) -> dict[str, float]:
 
 def cross_validated(condition: str, folds: int) -> dict[str, float]:
     """Each example conversation scored by a model that never saw it."""
-    paths = sorted((PROMPTS_DIR / "voorbeelden").glob("*.dialog"))
+    paths = examples.example_paths()
     folds = min(folds, len(paths)) if folds > 0 else len(paths)
     scores = {}
     for k in range(folds):

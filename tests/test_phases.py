@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gesprekopname import config, phases
+from gesprekopname import config, examples, phases
 from gesprekopname.errors import UserError
 from gesprekopname.types import PHASES, Segment, Word
 
@@ -174,7 +174,7 @@ def test_an_unknown_phase_in_an_example_is_named(tmp_path):
     path = tmp_path / "fout.dialog"
     path.write_text("---\nid: fout\n---\n[reflectie]\nB: Wat ging goed?\n", encoding="utf-8")
     with pytest.raises(UserError, match=r"onbekende fase \[reflectie\]"):
-        phases.read_example(path)
+        examples.read_example(path)
 
 
 @pytest.mark.parametrize("condition,target", [("T1", 0.95), ("T2", 0.92), ("T3", 0.88)])

@@ -30,15 +30,14 @@ from rapidfuzz import fuzz, process
 from scipy import sparse
 
 from gesprekopname import config
-from gesprekopname.errors import UserError
-from gesprekopname.segments import sentence_offsets, sentences, split_at
+from gesprekopname.examples import example_paths, read_example, school_folders
+from gesprekopname.segments import sentence_offsets, split_at
 from gesprekopname.types import OVERIG, PHASES, PhaseSpan, Segment
 
 LABELS = (*PHASES, OVERIG)
 _WORD = re.compile(r"\w+")
 _ASK_KEYS = ("vragen", "overgangen", "woorden")
 _SAY_KEYS = ("antwoorden", "woorden")
-_ROLE = {"B": "begeleider", "S": "leerling"}
 
 NB_CAP = 5.0  # bounds one sentence's cue-bank lemma evidence, so a long story cannot outvote a cue
 FUZZY_FROM = 70  # a ratio of lemmatised question strings below this is no likeness
@@ -116,7 +115,7 @@ def _setting_paths(key: str) -> tuple[str, ...]:
 
 
 def bank() -> Bank:
-    return build_bank(_setting_paths("extra"), _setting_paths("voorbeelden"))
+    return build_bank(_setting_paths("extra"), school_folders())
 
 
 @cache
@@ -180,29 +179,6 @@ def _phrase_pattern(phrases: list[str]) -> re.Pattern:
     forms = {" ".join(_lemmas(p)) for p in phrases}
     forms = sorted((f for f in forms if " " in f), key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(map(re.escape, forms)) + r")\b" if forms else r"(?!)")
-
-
-# --- the example conversations ----------------------------------------------------------------------
-
-
-def example_paths(dirs: tuple[str, ...] = ()) -> list[Path]:
-    """Ours (prompts/voorbeelden) plus a school's folders."""
-    folders = [config.PROMPTS_DIR / "voorbeelden", *(Path(d).expanduser() for d in dirs)]
-    return [path for folder in folders for path in sorted(folder.glob("*.dialog"))]
-
-
-def read_example(path: Path) -> list[tuple[str, str, str]]:
-    """(speaker, phase, sentence) per sentence of a labelled .dialog file (after its YAML front matter)."""
-    out, phase = [], OVERIG
-    for line in path.read_text(encoding="utf-8").split("---", 2)[-1].splitlines():
-        line = line.strip()
-        if line.startswith("[") and line.endswith("]"):
-            phase = line[1:-1].strip()
-            if phase not in LABELS:
-                raise UserError(f"{path}: onbekende fase [{phase}]; kies uit {', '.join(LABELS)}.")
-        elif line[:2] in ("B:", "S:"):
-            out += [(_ROLE[line[0]], phase, s) for s in sentences(line[2:]) or [line[2:].strip()]]
-    return out
 
 
 # --- features per sentence ----------------------------------------------------------------------------
@@ -378,8 +354,11 @@ def build_bank(extra_paths: tuple[str, ...] = (), example_dirs: tuple[str, ...] 
 
 
 def _fingerprint(paths: list[Path]) -> str:
-    """A hash of this code, the lemmatiser's version and every input file's name and content."""
-    digest = hashlib.sha256(Path(__file__).read_bytes() + simplemma.__version__.encode())
+    """A hash of the package's code (sentence splitting and example reading shape the model too), the
+    lemmatiser's version and every input file's name and content."""
+    digest = hashlib.sha256(simplemma.__version__.encode())
+    for code in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(code.read_bytes())
     for path in paths:
         digest.update(str(path).encode() + b"\0" + path.expanduser().read_bytes())
     return digest.hexdigest()[:24]

@@ -21,7 +21,8 @@ from scipy.fft import dct
 from scipy.optimize import minimize
 from scipy.special import expit
 
-from gesprekopname.config import PROMPTS_DIR, load_prompt
+from gesprekopname.config import load_prompt
+from gesprekopname.examples import example_paths, read_example, school_folders
 from gesprekopname.segments import sentence_offsets, sentences, split_at
 from gesprekopname.types import ROLES, Segment, Word
 
@@ -316,20 +317,14 @@ def _dot(weights: dict[str, float], feats: dict[str, float]) -> float:
 
 
 def example_dialogues(paths: list[Path]) -> list[list[tuple[str, str]]]:
-    """(role, sentence) for every sentence of each example conversation (B:/S: lines)."""
-    dialogues = []
-    for path in paths:
-        body = path.read_text(encoding="utf-8").split("---", 2)[-1]
-        lines = [line.strip() for line in body.splitlines()]
-        dialogues.append([(BEGELEIDER if line[0] == "B" else LEERLING, s)
-                          for line in lines if line[:2] in ("B:", "S:") for s in sentences(line[2:])])
-    return dialogues
+    """(role, sentence) for every sentence of each example conversation."""
+    return [[(role, sentence) for role, _, sentence in read_example(path)] for path in paths]
 
 
 @cache
 def role_model() -> RoleModel:
-    """Trained at first use from prompts/voorbeelden/*.dialog (a school can add its own)."""
-    return train(example_dialogues(sorted((PROMPTS_DIR / "voorbeelden").glob("*.dialog"))))
+    """Trained at first use from the example conversations (ours and a school's own)."""
+    return train(example_dialogues(example_paths(school_folders())))
 
 
 def train(dialogues: list[list[tuple[str, str]]]) -> RoleModel:
