@@ -139,13 +139,19 @@ def _clip_audio():
     return asr.load_audio(CLIP)
 
 
-def test_two_voices_clustered_from_word_times():
-    """Words timed within the gold turns, cues that cross turns, no tags: the voices decide."""
+def _clip_words() -> list[Word]:
+    """The clip's words, spread evenly over each gold turn."""
     words = []
     for turn in _clip_turns():
         tokens = turn["text"].split()
         step = (turn["end"] - turn["start"]) / len(tokens)
         words += [Word(turn["start"] + i * step, turn["start"] + (i + 1) * step, t) for i, t in enumerate(tokens)]
+    return words
+
+
+def test_two_voices_clustered_from_word_times():
+    """Words timed within the gold turns, cues that cross turns, no tags: the voices decide."""
+    words = _clip_words()
     cut = len(words) // 3
     segments = [Segment(words[0].start, words[cut - 1].end, " ".join(w.word for w in words[:cut]), words=words[:cut]),
                 Segment(words[cut].start, words[-1].end, " ".join(w.word for w in words[cut:]), words=words[cut:])]
@@ -158,11 +164,7 @@ def test_two_voices_clustered_from_word_times():
 
 def test_audio_names_neutral_voices_that_a_text_rerun_keeps():
     """The clustered voices become "Stem 1"/"Stem 2": re-running without audio keeps the roles."""
-    words = []
-    for turn in _clip_turns():
-        tokens = turn["text"].split()
-        step = (turn["end"] - turn["start"]) / len(tokens)
-        words += [Word(turn["start"] + i * step, turn["start"] + (i + 1) * step, t) for i, t in enumerate(tokens)]
+    words = _clip_words()
     seg = Segment(words[0].start, words[-1].end, " ".join(w.word for w in words), words=words)
     out = assign_speakers([seg], audio=_clip_audio())
     assert {s.voice for s in out} == {"Stem 1", "Stem 2"}
