@@ -220,8 +220,9 @@ def _known_role(seg: Segment, roles: dict[str, str]) -> str | None:
     return roles.get(seg.voice) if seg.voice else None
 
 
-def _text_evidence(segments: list[Segment], units: list[_Unit]) -> tuple[np.ndarray, np.ndarray]:
-    model = role_model()
+def _text_evidence(
+    segments: list[Segment], units: list[_Unit], model: RoleModel
+) -> tuple[np.ndarray, np.ndarray]:
     roles = voice_roles(segments)
     texts = [u.text for u in units]
     evidence = np.zeros(len(units))
@@ -475,8 +476,11 @@ def _audio_evidence(
     return units, w["stem"] * voice + w["tekst_bij_audio"] * text_arr, moves, voice
 
 
-def assign_speakers(segments: list[Segment], audio: np.ndarray | None = None) -> list[Segment]:
-    """A new list with every segment's speaker set, split where the speaker changes mid-segment."""
+def assign_speakers(
+    segments: list[Segment], audio: np.ndarray | None = None, model: RoleModel | None = None
+) -> list[Segment]:
+    """A new list with every segment's speaker set, split where the speaker changes mid-segment.
+    `model`: a role model trained on other examples (cross-validation); by default ours and the school's."""
     if not segments:
         return []
     tagged = any(s.voice or s.speaker in ROLES for s in segments)
@@ -485,7 +489,7 @@ def assign_speakers(segments: list[Segment], audio: np.ndarray | None = None) ->
         heard = [word for seg in segments for word in seg.words]
         return _name_voices(_apply(segments, units, viterbi(evidence, moves)), heard, voice)
     units = _sentence_units(segments)
-    evidence, moves = _text_evidence(segments, units)
+    evidence, moves = _text_evidence(segments, units, model or role_model())
     return _apply(segments, units, viterbi(evidence, moves))
 
 
