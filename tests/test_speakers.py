@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gesprekopname import asr, config, speakers
@@ -100,6 +101,17 @@ def test_text_only_roles_per_sentence():
     assert len(found) == len(gold)
     assert sum(g == f for g, f in zip(gold, found, strict=True)) / len(gold) >= 0.9
     assert all(s.speaker in ("begeleider", "leerling") for s in out)
+
+
+def test_posterior_decoding_takes_the_likely_state_per_sentence():
+    # One strong begeleider sentence between two weak leerling ones, changes cheap: each sentence
+    # follows its own evidence; with costly changes the weak ones follow their strong neighbour.
+    evidence = np.array([-0.5, 4.0, -0.5])
+    cheap = np.zeros((3, 2, 2))
+    costly = np.tile(np.array([[0.0, -3.0], [-3.0, 0.0]]), (3, 1, 1))
+    assert speakers.posterior_states(evidence, cheap).tolist() == [1, 0, 1]
+    assert speakers.posterior_states(evidence, costly).tolist() == [0, 0, 0]
+    assert speakers.posterior_states(evidence[:1], cheap[:1]).tolist() == [1]
 
 
 def test_segment_split_where_speaker_changes():

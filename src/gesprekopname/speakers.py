@@ -1,6 +1,6 @@
 """Who is begeleider, who is leerling: from voice tags, from the words, and from the voices in the audio.
 
-Without tags the roles are decoded over the sentences with a two-state Viterbi: a logistic model learned
+Without tags the roles are decoded over the sentences with a two-state forward-backward: a logistic model learned
 at first use from the example conversations in prompts/voorbeelden scores each sentence (lemmas, the hand-set
 cues of prompts/rollen.yaml) and each change of speaker. With audio and word timestamps the same
 decoding runs over words, with a two-voice clustering of the sound added to the evidence.
@@ -173,6 +173,23 @@ def viterbi(evidence: np.ndarray, moves: np.ndarray) -> np.ndarray:
     return states
 
 
+def posterior_states(evidence: np.ndarray, moves: np.ndarray) -> np.ndarray:
+    """Like viterbi, but each step takes its most likely state given all the evidence (forward-backward):
+    fewer sentences wrong than the single best path, which may give up a sentence to save a change."""
+    n = len(evidence)
+    emit = np.stack([evidence / 2, -evidence / 2], axis=1)
+    forward, backward = np.zeros((n, 2)), np.zeros((n, 2))
+    forward[0] = emit[0]
+    for i in range(1, n):
+        options = forward[i - 1][:, None] + moves[i]  # [from, to]
+        forward[i] = np.logaddexp(options[0], options[1]) + emit[i]
+    for i in range(n - 2, -1, -1):
+        options = moves[i + 1] + emit[i + 1] + backward[i + 1]  # [this, next]
+        backward[i] = np.logaddexp(options[:, 0], options[:, 1])
+    post = forward + backward
+    return (post[:, 1] > post[:, 0]).astype(np.int8)
+
+
 def _switch_moves(asked: np.ndarray) -> np.ndarray:
     """Hand-set moves for the word-level audio decoding: the begeleider usually ends a turn with a
     question, the leerling's turns are short, and after any question the other one speaks."""
@@ -225,14 +242,15 @@ def _text_evidence(
 ) -> tuple[np.ndarray, np.ndarray]:
     roles = voice_roles(segments)
     texts = [u.text for u in units]
+    scale = _rules()["model"]["emissie_schaal"]  # the sentence model also sees its neighbours: do not count that twice
     evidence = np.zeros(len(units))
     for k, unit in enumerate(units):
         known = _known_role(segments[unit.seg], roles)
         if known is not None:
             evidence[k] = _FIXED if known == BEGELEIDER else -_FIXED
         else:
-            evidence[k] = model.evidence(texts, k)
-    evidence[0] += model.start
+            evidence[k] = scale * model.evidence(texts, k)
+    evidence[0] += scale * model.start
     return evidence, model.moves(texts)
 
 
@@ -490,7 +508,7 @@ def assign_speakers(
         return _name_voices(_apply(segments, units, viterbi(evidence, moves)), heard, voice)
     units = _sentence_units(segments)
     evidence, moves = _text_evidence(segments, units, model or role_model())
-    return _apply(segments, units, viterbi(evidence, moves))
+    return _apply(segments, units, posterior_states(evidence, moves))
 
 
 def _name_voices(segments: list[Segment], heard: list[Word], voice: np.ndarray) -> list[Segment]:
