@@ -11,6 +11,9 @@ import yaml
 
 from gesprekopname.errors import UserError
 
+# libyaml's parser where PyYAML has it: the cue bank is parsed at every start, the pure-Python one is slow.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 PACKAGE_DIR = Path(__file__).parent
 PROMPTS_DIR = PACKAGE_DIR / "prompts"
 SAMPLE_DIR = PACKAGE_DIR / "data"
@@ -61,7 +64,7 @@ def load_prompt(name: str) -> dict | list:
     """A YAML file from the package's prompts/ (cue bank, vocabulary, wording)."""
     path = PROMPTS_DIR / name
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except yaml.YAMLError as exc:
         raise UserError(f"{path} is geen geldige YAML: {exc}") from None
 
@@ -69,7 +72,7 @@ def load_prompt(name: str) -> dict | list:
 def load_yaml_file(path: Path) -> dict | list:
     """A school's own YAML file (named in config.toml)."""
     try:
-        return yaml.safe_load(Path(path).expanduser().read_text(encoding="utf-8"))
+        return yaml.load(Path(path).expanduser().read_text(encoding="utf-8"), Loader=_LOADER)
     except OSError as exc:
         raise UserError(f"Kan {path} niet lezen: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
