@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libportaudio2 pulseaudio libasound2-plugins alsa-utils espeak-ng sox)
+packages=(libportaudio2 pulseaudio libasound2-plugins alsa-utils espeak-ng sox chromium)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
