@@ -35,11 +35,14 @@ def home(tmp_path, model_dir) -> Path:
     return path
 
 
-def run_cli(*args: str, home: Path, timeout: float = 600, **kwargs) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, home: Path, timeout: float = 600, prefix: tuple[str, ...] = (), **kwargs
+) -> subprocess.CompletedProcess:
+    """The real CLI in a subprocess; prefix wraps it (e.g. ("unshare", "-n") for no network)."""
     env = {**os.environ, "GESPREKOPNAME_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     env.pop("GESPREKOPNAME_DEBUG", None)
     return subprocess.run(
-        [sys.executable, "-m", "gesprekopname", *args], env=env, capture_output=True, text=True,
+        [*prefix, sys.executable, "-m", "gesprekopname", *args], env=env, capture_output=True, text=True,
         timeout=timeout, **kwargs,
     )
 

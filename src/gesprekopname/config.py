@@ -30,9 +30,12 @@ def data_dir() -> Path:
 
 
 def ensure_data_dir() -> Path:
+    """The data directory, created private (700); everything written in it after this is private too."""
     path = data_dir()
+    # Students are often minors: the database, its WAL and any audio are for this user only (600/700).
+    os.umask(0o077)
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
         probe = path / ".schrijftest"
         probe.write_bytes(b"")
         probe.unlink()
