@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
 import pytest
 from conftest import DATA, count_rows, run_cli, write_silence
@@ -140,19 +138,6 @@ def test_unwritable_data_directory_is_refused(tmp_path):
     blocker.write_text("geen map")  # root ignores permissions; a file in the path stops it for everyone
     result = run_cli("verwerken", str(CONVERSATION), home=blocker / "home")
     assert_refused(result, "niet beschrijfbaar")
-
-
-def test_two_processes_processing_at_once_both_succeed(home):
-    env_home = str(home)
-    procs = [
-        subprocess.Popen([sys.executable, "-m", "gesprekopname", "verwerken", str(CONVERSATION)],
-                         env={**os.environ, "GESPREKOPNAME_HOME": env_home},
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(2)
-    ]
-    outputs = [p.communicate(timeout=300) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], [err for _, err in outputs]
-    assert count_rows(home, "sessions") == 2
 
 
 def test_audio_clip_becomes_timed_segments_within_the_clip(home):

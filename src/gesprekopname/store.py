@@ -79,10 +79,23 @@ def open_db(path: Path):
 def save_session(db: sqlite_utils.Database, session: Session) -> None:
     """Store a whole session in one transaction, replacing an earlier version of it (herverwerken):
     on failure no row of it changes."""
-    with db.atomic():
-        db["sessions"].insert(_session_row(session), replace=True)
-        _delete_children(db, session.id)
-        _insert_children(db, session)
+    try:
+        with db.atomic():
+            db["sessions"].insert(_session_row(session), replace=True)
+            _delete_children(db, session.id)
+            _insert_children(db, session)
+    except sqlite3.OperationalError as exc:
+        if not _out_of_space(exc):
+            raise
+        raise UserError(
+            "Opslaan mislukt: de schijf is vol of de bestandsgrootte is begrensd. Er is niets van dit gesprek "
+            "opgeslagen en de bestaande gesprekken zijn intact. Maak ruimte vrij en probeer het opnieuw."
+        ) from None
+
+
+def _out_of_space(exc: sqlite3.OperationalError) -> bool:
+    # A full disk is SQLITE_FULL; a file-size limit (EFBIG) reaches SQLite as a plain I/O error.
+    return any(text in str(exc) for text in ("disk is full", "disk I/O error"))
 
 
 def _session_row(session: Session) -> dict:
