@@ -66,6 +66,7 @@ def open_db(path: Path):
         conn = sqlite3.connect(path, timeout=60)
         db = sqlite_utils.Database(conn, execute_plugins=False)  # no plugin scan: faster start, fewer surprises
         db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA secure_delete = ON")  # deleted rows are overwritten, not just unlinked
         db.execute("PRAGMA journal_mode = WAL")
         _migrate(db)
     except sqlite3.DatabaseError as exc:
@@ -184,4 +185,13 @@ def delete_session(db: sqlite_utils.Database, ref: str) -> str:
     with db.atomic():
         _delete_children(db, session_id)
         db.execute("DELETE FROM sessions WHERE id = ?", [session_id])
+    _forget(db)
     return session_id
+
+
+def _forget(db: sqlite_utils.Database) -> None:
+    """Make deleted text unreadable from the files: secure_delete zeroes freed pages, the checkpoint
+    empties the WAL (which still holds old page images) and VACUUM rewrites the database without them."""
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.execute("VACUUM")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
