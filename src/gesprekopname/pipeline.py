@@ -1,4 +1,4 @@
-"""From a file to an analysed session: read or transcribe, then speakers, phases (and later the summary)."""
+"""From a file to an analysed session: read or transcribe, then speakers, phases and the summary."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from gesprekopname import asr, phases, speakers, transcripts
+from gesprekopname import asr, phases, speakers, summary, transcripts
 from gesprekopname.asr import AUDIO_EXTENSIONS
 from gesprekopname.errors import UserError
 from gesprekopname.transcripts import TRANSCRIPT_EXTENSIONS
@@ -33,7 +33,8 @@ def analyse(segments: list[Segment], audio=None) -> Analysis:
     with_roles = speakers.assign_speakers(segments, audio=audio)
     phased, spans = phases.segment_phases(with_roles)
     warnings = phases.phase_warnings(phased, spans) + speakers.speaker_warnings(phased)
-    return Analysis(phased, spans, warnings=warnings)
+    fields, evidence = summary.summarise(phased)
+    return Analysis(phased, spans, fields, evidence, warnings)
 
 
 def check_input(path: Path) -> str:
@@ -81,7 +82,7 @@ def new_session(transcript: Transcript, leerling: str | None, bron: str, bestand
 
 
 def reanalyse(session: Session) -> Session:
-    """The stored segments through speakers and phases again (audio is not kept, so text and voices only)."""
+    """The stored segments through speakers, phases and summary again (audio is not kept: text and voices only)."""
     fresh = [replace(s, phase=None) for s in session.segments]
     analysis = analyse(fresh)
     return replace(

@@ -1,0 +1,116 @@
+"""Summary fields against the gold of .dialog files, per condition (T1/T2/T3), and the summary's speed.
+
+    /work/venv/bin/python benchmarks/summary.py [--set dev|voorbeelden|hard] [--condities T1 T3] [-v]
+
+The whole analysis runs as in the pipeline (speakers, phases with the normal model, summary). Scoring as in
+../shared/data/README.md: lowercase word tokens; a string field is found when max(token F1, token recall)
+against gold is at least 0.5; a list field scores the share of gold items that some output item finds; a null
+gold is found when the output is null or empty.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+os.environ.setdefault("GESPREKOPNAME_HOME", tempfile.mkdtemp(prefix="gesprekopname-bench-"))
+
+import conditions  # noqa: E402
+from evaluate import dialog_paths, long_conversation  # noqa: E402
+
+from gesprekopname import phases, speakers, summary  # noqa: E402
+
+GOLD_FIELDS = ("ervaring", "rol", "kwaliteiten", "motieven", "inzicht",
+               "vervolgstap", "wanneer", "contact", "belemmeringen", "oplossingen")
+FOUND = 0.5
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def overlap(output: str, gold: str) -> float:
+    """max(token F1, token recall) of output against gold."""
+    out, ref = Counter(_tokens(output)), Counter(_tokens(gold))
+    common = sum((out & ref).values())
+    if not common:
+        return 0.0
+    recall = common / sum(ref.values())
+    precision = common / sum(out.values())
+    return max(2 * precision * recall / (precision + recall), recall)
+
+
+def field_score(output, gold) -> float:
+    if not gold:
+        return float(not output)
+    if isinstance(gold, list):
+        items = output or []
+        return sum(any(overlap(o, g) >= FOUND for o in items) for g in gold) / len(gold)
+    return float(bool(output) and overlap(output, gold) >= FOUND)
+
+
+def run(segments) -> dict:
+    phased = phases.segment_phases(speakers.assign_speakers(segments))[0]
+    return summary.summarise(phased)[0]
+
+
+def field_scores(paths: list[Path], conds: tuple[str, ...], verbose: bool = False) -> dict[str, dict[str, float]]:
+    """Per condition, per gold field, the mean score over the conversations."""
+    scores: dict[str, dict[str, list[float]]] = {c: {f: [] for f in GOLD_FIELDS} for c in conds}
+    for path in paths:
+        dialog = conditions.load_dialog(path)
+        for cond in conds:
+            out = run(conditions.segments_for(dialog, cond))
+            for f in GOLD_FIELDS:
+                s = field_score(out.get(f), dialog.gold.get(f))
+                scores[cond][f].append(s)
+                if verbose and s < 1:
+                    print(f"  {cond} {dialog.name} {f}: {s:.2f}\n    gold: {dialog.gold.get(f)}"
+                          f"\n    uit:  {out.get(f)}")
+    return {c: {f: sum(v) / len(v) for f, v in per_field.items()} for c, per_field in scores.items()}
+
+
+def evaluate(paths: list[Path], conds: tuple[str, ...], verbose: bool) -> None:
+    scores = field_scores(paths, conds, verbose)
+    print(f"{'veld':14s} " + " ".join(f"{c:>6s}" for c in conds))
+    for f in GOLD_FIELDS:
+        print(f"{f:14s} " + " ".join(f"{scores[c][f]:6.3f}" for c in conds))
+    means = [sum(scores[c].values()) / len(GOLD_FIELDS) for c in conds]
+    print(f"{'gemiddeld':14s} " + " ".join(f"{m:6.3f}" for m in means) + f"   ({len(paths)} gesprekken)")
+
+
+def timing() -> None:
+    segments = phases.segment_phases(speakers.assign_speakers(long_conversation()))[0]
+    summary.summarise(segments[:20])  # loading the phrase lists is not part of the target
+    start = time.perf_counter()
+    summary.summarise(segments)
+    took = time.perf_counter() - start
+    print(f"\nsnelheid samenvatting: {len(segments)} segmenten ({segments[-1].end / 60:.0f} min) in {took:.3f} s"
+          " (doel < 1 s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=("dev", "hard", "voorbeelden"), default="dev")
+    parser.add_argument("--condities", nargs="*", default=("T1", "T2", "T3"))
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every field that is not found")
+    parser.add_argument("--snelheid", action="store_true", help="also time the summary on a long conversation")
+    args = parser.parse_args()
+    paths = dialog_paths(args.set)
+    if paths:
+        evaluate(paths, tuple(args.condities), args.verbose)
+    else:
+        print(f"geen gesprekken in set {args.set}")
+    if args.snelheid:
+        timing()
+
+
+if __name__ == "__main__":
+    main()

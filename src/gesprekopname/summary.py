@@ -1,0 +1,583 @@
+"""Summary fields with evidence: what the student told, named and agreed, taken from the conversation itself.
+
+Deterministic and offline: prompts/samenvatting.yaml says which questions ask for which field (keywords in
+any phase, likeness to example questions within the field's phases), what filler words, time expressions,
+people and agreements look like. The conversation is read sentence by sentence; each question of the
+begeleider opens a topic and the leerling's sentences after it are the answers. Values are the answers with
+fillers removed; evidence quotes the sentences verbatim. When nothing fits, a field stays None
+("niet besproken"): a wrong value is worse than none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from rapidfuzz import fuzz
+
+from gesprekopname import config
+from gesprekopname.segments import sentence_offsets
+from gesprekopname.types import Evidence, Segment
+
+STRING_FIELDS = ("ervaring", "rol", "verwachtingen", "inzicht", "vervolgstap", "wanneer", "contact")
+LIST_FIELDS = ("kwaliteiten", "motieven", "belemmeringen", "oplossingen", "competenties")
+FIELDS = ("ervaring", "rol", "verwachtingen", "kwaliteiten", "motieven", "inzicht",
+          "vervolgstap", "wanneer", "contact", "belemmeringen", "oplossingen", "competenties")
+
+LIKENESS = 80  # rapidfuzz ratio from which a question counts as one of a field's example questions
+STORY_WORDS = 45  # the ervaring: the student's first sentences about the experience, up to about this many words
+ANSWER_SENTENCES = 3
+STEP_PHASES = ("vooruitkijken", "activeren")  # sentences of one answer that make a string value (rol, verwachtingen)
+_PARTICLES = ("van", "de", "der", "den", "el", "ten", "ter")  # "meneer El Amrani", "mevrouw Van Dam"
+_WORD = re.compile(r"\w+")
+_NAME = re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+(?:[-'][A-Za-zà-ÿ]+)*")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """samenvatting.yaml, compiled."""
+
+    keywords: dict[str, re.Pattern]
+    examples: dict[str, tuple[str, ...]]
+    phases: dict[str, frozenset[str]]
+    probing: frozenset[str]
+    follow_up: re.Pattern
+    question_start: re.Pattern
+    filler: re.Pattern
+    intro: re.Pattern
+    empty: re.Pattern
+    agreement: re.Pattern
+    consent: re.Pattern
+    change: re.Pattern
+    defer: re.Pattern
+    step: re.Pattern
+    reach_out: re.Pattern
+    times: tuple[re.Pattern, ...]
+    titles: frozenset[str]
+    roles: frozenset[str]
+    not_names: frozenset[str]
+    competences: dict[str, dict]
+    sensitive: re.Pattern
+
+
+@dataclass
+class Unit:
+    """One sentence: where it is, who said it, in which phase, and which field its question asked for."""
+
+    start: float
+    end: float
+    text: str
+    speaker: str | None
+    phase: str | None
+    question: bool = False
+    topic: str | None = None  # the field the last question asked for (for a question: its own field)
+    group: int = -1  # which question this sentence answers (index of that question)
+
+
+def _any(patterns: list[str]) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", re.IGNORECASE)
+
+
+def _words(patterns: list[str]) -> re.Pattern:
+    """Whole words or phrases only: 'nou' must not eat the start of 'nouveau'."""
+    return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?!\w)", re.IGNORECASE)
+
+
+@cache
+def _rules(path: str | None) -> Rules:
+    raw = config.load_yaml_file(Path(path)) if path else config.load_prompt("samenvatting.yaml")
+    fields = raw["velden"]
+    names = raw["contact"]
+    return Rules(
+        keywords={f: _any(v.get("woorden") or []) for f, v in fields.items()},
+        examples={f: tuple(_norm(q) for q in v.get("vragen") or []) for f, v in fields.items()},
+        phases={f: frozenset(v.get("fasen") or ()) for f, v in fields.items()},
+        probing=frozenset(f for f, v in fields.items() if v.get("doorvragen")),
+        follow_up=_any(raw["vervolgvragen"]),
+        question_start=re.compile(r"^(?:" + "|".join(raw["vraag_start"]) + r")\b", re.IGNORECASE),
+        filler=_words(raw["vulwoorden"]),
+        intro=re.compile(r"^(?:(?:" + "|".join(raw["inleidingen"]) + r")\b[\s,.!:;…-]*)+", re.IGNORECASE),
+        empty=re.compile(r"^(?:(?:" + "|".join(raw["leeg"]) + r")\b[\s,.!?;…]*)+$", re.IGNORECASE),
+        agreement=_any(raw["afspraak"]),
+        consent=_any(raw["instemming"]),
+        change=_any(raw["verandering"]),
+        defer=_any(raw["uitstel"]),
+        step=_any(raw["stapwoorden"]),
+        reach_out=_any(raw["contactwoorden"]),
+        times=tuple(_words([p]) for p in raw["tijd"]),
+        titles=frozenset(names["titels"]),
+        roles=frozenset(names["rollen"]),
+        not_names=frozenset(names["geen_naam"]),
+        competences=raw["competenties"],
+        sensitive=_words(raw["gevoelig"]),
+    )
+
+
+def rules() -> Rules:
+    """Ours, or the school's own file (config.toml: [samenvatting] bestand = "pad")."""
+    return _rules(config.settings().get("samenvatting", {}).get("bestand"))
+
+
+def _norm(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def _tokens(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+# --- reading the conversation -------------------------------------------------------------------------
+
+
+def _units(segments: list[Segment], r: Rules) -> list[Unit]:
+    """Sentences with times shared out by characters, then each question's field and each answer's topic."""
+    units = []
+    for seg in segments:
+        size = max(1, len(seg.text))
+        span = seg.end - seg.start
+        parts = sentence_offsets(seg.text)
+        for i, (offset, text) in enumerate(parts):
+            end = parts[i + 1][0] if i + 1 < len(parts) else size
+            units.append(Unit(round(seg.start + span * offset / size, 3), round(seg.start + span * end / size, 3),
+                              text.strip(), seg.speaker, seg.phase))
+    _mark_questions(units, r)
+    return units
+
+
+def _is_question(unit: Unit, r: Rules) -> bool:
+    if unit.speaker == "leerling":
+        return False
+    if unit.text.rstrip().endswith("?"):
+        return True
+    return unit.speaker == "begeleider" and bool(r.question_start.match(unit.text))
+
+
+def _field_of(text: str, phase: str | None, r: Rules) -> str | None:
+    """A keyword says the field anywhere (the phase's own fields first); likeness only within the field's phases."""
+    hits = [f for f, pattern in r.keywords.items() if pattern.search(text)]
+    if hits:
+        return next((f for f in hits if phase in r.phases[f]), hits[0])
+    norm = _norm(text)
+    best, score = None, LIKENESS
+    for field, examples in r.examples.items():
+        if phase not in r.phases[field]:
+            continue
+        for example in examples:
+            s = fuzz.ratio(norm, example)
+            if s >= score:
+                best, score = field, s
+    return best
+
+
+def _mark_questions(units: list[Unit], r: Rules) -> None:
+    """A follow-up ("Nog iets?") keeps the field before it; after an obstacle's solution, a follow-up that
+    is itself followed by a solution question asks for another obstacle."""
+    topic, group, answered, phase = None, -1, True, None
+    questions: list[int] = []
+    for i, unit in enumerate(units):
+        if _is_question(unit, r):
+            field = _field_of(unit.text, unit.phase, r)
+            if field is None and (r.follow_up.search(unit.text) or not answered
+                                  or (topic in r.probing and unit.phase == phase)):
+                field = topic
+            phase = unit.phase
+            topic, group, answered = field, i, False
+            unit.question = True
+            questions.append(i)
+        elif unit.speaker != "begeleider":
+            answered = True
+        unit.topic, unit.group = topic, group
+    for before, now, after in zip(questions, questions[1:], questions[2:], strict=False):
+        if (units[before].topic == units[now].topic == units[after].topic == "oplossingen"
+                and r.follow_up.search(units[now].text)):
+            for unit in units[now:after]:
+                unit.topic = "belemmeringen"
+
+
+def _answers(units: list[Unit], field: str) -> list[list[Unit]]:
+    """Per question asking for the field, the sentences the leerling (or an unknown speaker) said after it."""
+    groups: dict[int, list[Unit]] = {}
+    for unit in units:
+        if unit.topic == field and not unit.question and unit.speaker != "begeleider":
+            groups.setdefault(unit.group, []).append(unit)
+    return list(groups.values())
+
+
+# --- cleaning values ----------------------------------------------------------------------------------
+
+
+def clean(text: str, r: Rules | None = None) -> str:
+    """The value in a sentence: fillers and opening words ("Ja, nou, eh") out, quotes and ends trimmed."""
+    r = r or rules()
+    text = r.filler.sub(" ", text)
+    text = re.sub(r"[\"“”‘’]|(?<!\w)'|'(?!\w)", "", text)
+    text = re.sub(r"\s+([,.!?;:…])", r"\1", re.sub(r"\s+", " ", text))
+    text = re.sub(r"([,;:])(?:\s*[,;:.…])+", r"\1", text).strip(" ,.;:!?…-")
+    previous = None
+    while previous != text:
+        previous = text
+        text = r.intro.sub("", text).strip(" ,.;:!?…-")
+    return "" if not _tokens(text) or r.empty.match(text) else text
+
+
+def _usable(text: str, r: Rules) -> bool:
+    return bool(text) and not r.sensitive.search(text)
+
+
+def _evidence(units: list[Unit]) -> list[Evidence]:
+    return [Evidence(u.start, u.end, u.text) for u in units]
+
+
+def _joined(units: list[Unit], r: Rules, limit_words: int | None = None) -> tuple[str | None, list[Unit]]:
+    """Cleaned sentences joined into one value, up to a number of words; the sentences used as evidence."""
+    parts, used, count = [], [], 0
+    for unit in units:
+        value = clean(unit.text, r)
+        if not _usable(value, r):
+            continue
+        parts.append(value)
+        used.append(unit)
+        count += len(_tokens(value))
+        if limit_words and count >= limit_words:
+            break
+    return (". ".join(parts) or None), used
+
+
+def _items(groups: list[list[Unit]], r: Rules, split: Callable[[str], list[str]] | None = None
+           ) -> list[tuple[str, Unit]]:
+    """Each answer sentence (or part of it) one item; an item already said in other words is skipped."""
+    out: list[tuple[str, Unit]] = []
+    for group in groups:
+        for unit in group:
+            for part in split(unit.text) if split else [unit.text]:
+                value = clean(part, r)
+                if _usable(value, r) and not any(_covers(v, value) for v, _ in out):
+                    out.append((value, unit))
+    return out
+
+
+def _covers(have: str, new: str) -> bool:
+    new_tokens = set(_tokens(new))
+    return bool(new_tokens) and new_tokens <= set(_tokens(have))
+
+
+# --- the fields ---------------------------------------------------------------------------------------
+
+
+def _in_phase(units: list[Unit], phase: str) -> list[Unit]:
+    return [u for u in units if u.phase == phase]
+
+
+def _story(units: list[Unit], r: Rules) -> tuple[str | None, list[Unit]]:
+    """ervaring: what the student told first about the experience (not the role or what was expected)."""
+    told = [u for u in units if u.topic in (None, "ervaring") and u.phase in r.phases["ervaring"]
+            and not u.question and u.speaker != "begeleider"]
+    return _joined(told, r, STORY_WORDS)
+
+
+def _first_answer(units: list[Unit], field: str, r: Rules) -> tuple[str | None, list[Unit]]:
+    for group in _answers(units, field):
+        value, used = _joined(group[:ANSWER_SENTENCES], r)
+        if value:
+            return value, used
+    return None, []
+
+
+def _summary_items(units: list[Unit], field: str, r: Rules) -> list[tuple[str, Unit]]:
+    """The begeleider's summaries in the field's topic ("Dus je bent betrouwbaar"), split into parts."""
+    said = [u for u in units if u.topic == field and u.speaker == "begeleider" and not u.question
+            and re.match(r"^(dus|je bent|jij bent|dan ben je|zo te horen)\b", u.text, re.IGNORECASE)]
+    return _items([said], r, _list_parts)
+
+
+def _list_parts(text: str) -> list[str]:
+    text = re.sub(r"^(dus|je bent|jij bent)\b[\s,:]*", "", text, flags=re.IGNORECASE)
+    return [p for p in re.split(r",\s*(?:en\s+)?|\s+en\s+", text) if p.strip()]
+
+
+def _qualities(units: list[Unit], r: Rules) -> list[tuple[str, Unit]]:
+    items = _items(_answers(units, "kwaliteiten"), r)
+    for value, unit in _summary_items(units, "kwaliteiten", r):
+        if not any(_covers(v, value) for v, _ in items):
+            items.append((value, unit))
+    return items
+
+
+def _insight(units: list[Unit], r: Rules) -> tuple[str | None, list[Unit]]:
+    """inzicht: the name the student gives, in the last answer to the naming question; a quoted phrase in
+    the answer is that name."""
+    for group in _answers(units, "inzicht")[-1:]:
+        for unit in group:
+            quoted = re.search(r"[\"“”']([^\"“”']{3,})[\"“”']", unit.text)
+            value = clean(quoted.group(1) if quoted else unit.text, r)
+            if _usable(value, r):
+                return value, [unit]
+    return None, []
+
+
+# --- the step, when and who ---------------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    value: str
+    units: list[Unit]
+
+
+def _step_text(units: list[Unit], r: Rules) -> str:
+    parts = []
+    for unit in units:
+        text = unit.text
+        if r.agreement.search(text):
+            text = re.sub(r"^dus\b\s*[:,]?", "", text, flags=re.IGNORECASE)
+            text = re.sub(r"^.*?(spreken we (dan )?af|afgesproken|stap is|is dat (je|jouw|het) plan)\s*[:,]?", "",
+                          text, flags=re.IGNORECASE)
+        value = clean(r.consent.sub("", clean(text, r)), r)
+        if value:
+            parts.append(value)
+    return ". ".join(parts)
+
+
+def _step(units: list[Unit], r: Rules) -> Step | None:
+    """The step finally agreed: answers to the step question, a proposal the student accepts, an agreement
+    the begeleider sums up or a change the student makes replace what came before; "eerst met mijn ouders
+    praten" leaves no step until a new one is agreed. Asking when ("Wanneer?") accepts what was just
+    proposed. In activeren only an explicit change counts (the closing summary there is about contacting)."""
+    current: Step | None = None
+    proposal: list[Unit] = []
+    said: list[Unit] = []  # the student's sentences since the last question
+    for unit in units:
+        if unit.phase not in STEP_PHASES or not _may_change_step(unit, r):
+            continue
+        text = unit.text
+        if unit.speaker != "begeleider" and r.defer.search(text):
+            current, proposal, said = None, [], []
+        elif unit.speaker == "begeleider":
+            if unit.question and unit.topic == "wanneer" and unit.phase == "vooruitkijken":
+                offered = proposal or [u for u in said if r.step.search(u.text)][:2]
+                if offered and (current is None or units.index(offered[0]) > units.index(current.units[-1])):
+                    current = _new_step(offered, r)
+            if not unit.question and r.step.search(text) and r.agreement.search(text) and not r.defer.search(text):
+                current, proposal = _new_step([unit], r), []
+            elif r.step.search(text):
+                proposal = [*proposal[-1:], unit]
+            if unit.question:
+                said = []
+        elif not unit.question:
+            current, proposal = _answer_step(unit, current, proposal, r), []
+            said.append(unit)
+    return current if current and current.value else None
+
+
+def _may_change_step(unit: Unit, r: Rules) -> bool:
+    if unit.phase != "activeren":
+        return True
+    changed = bool(r.change.search(unit.text))
+    return (changed or bool(re.search(r"\b(vervolg)?stap\b", unit.text, re.IGNORECASE))) and (
+        changed or not r.reach_out.search(unit.text))
+
+
+def _answer_step(unit: Unit, current: Step | None, proposal: list[Unit], r: Rules) -> Step | None:
+    """What a student's sentence does to the step: accept a proposal, answer the step question, add to
+    the answer just given (where, with whom), or change the step."""
+    value = clean(unit.text, r)
+    if proposal and (r.consent.match(unit.text.strip()) or r.consent.match(value)):
+        rest = clean(r.consent.sub("", value), r) if value else ""
+        return _new_step([*proposal, unit] if rest and not _time_in([unit], r)[0] else proposal, r)
+    if not value or not _usable(value, r):
+        return current
+    own = current is not None and current.units[-1].speaker != "begeleider"
+    if own and unit.group == current.units[-1].group and len(current.units) < 3 and not _time_in([unit], r)[0]:
+        return _new_step([*current.units, unit], r)
+    if unit.topic == "vervolgstap" and (current is None or unit.group != current.units[-1].group):
+        return _new_step([unit], r)
+    if r.change.search(unit.text) and r.step.search(unit.text):
+        return _new_step([unit], r)
+    return current
+
+
+def _new_step(units: list[Unit], r: Rules) -> Step:
+    return Step(_step_text(units, r), units)
+
+
+def _time_in(units: list[Unit], r: Rules) -> tuple[str | None, list[Unit]]:
+    """The first time pattern (in the file's order) found in any of the sentences."""
+    for pattern in r.times:
+        for unit in units:
+            found = pattern.search(unit.text)
+            if found:
+                value = found.group(0)
+                return value[0].lower() + value[1:], [unit]
+    return None, []
+
+
+def _when(units: list[Unit], step: Step | None, r: Rules) -> tuple[str | None, list[Unit]]:
+    """wanneer: a time in the step itself, else the answer to the when-question that follows the step
+    (before another field is asked about), else to the last when-question before it."""
+    if step is None:
+        return None, []
+    source = step.units[-1]
+    same_group = [u for u in units if u.group == source.group and u.group >= 0 and not u.question
+                  and u.speaker != "begeleider"]
+    value, used = _time_in(step.units + same_group, r)
+    if value:
+        return value, used
+    where = units.index(source)
+    asked = [i for i, u in enumerate(units) if u.question and u.phase in STEP_PHASES]
+    after = []
+    for i in (i for i in asked if i > where):
+        if units[i].topic == "wanneer":
+            after.append(i)
+            break
+        if units[i].topic not in (None, "vervolgstap"):
+            break
+    before = [i for i in asked if i < where and units[i].topic == "wanneer"][-1:]
+    for i in after + before:
+        value, used = _time_in([u for u in units if u.group == i and not u.question and u.speaker != "begeleider"], r)
+        if value:
+            return value, used
+    return None, []
+
+
+def _people(unit: Unit, r: Rules, known: set[str]) -> list[str]:
+    """Persons in a sentence: a title with a name ("mevrouw Bulut", "nicht Fenna"), a name, or a role
+    ("mijn oom", "de decaan")."""
+    words = re.findall(r"[\w'-]+", unit.text)
+    out, i = [], 0
+    while i < len(words):
+        word, low = words[i], words[i].lower()
+        if low in r.titles:
+            name = _name_after(words, i + 1, r)
+            if name:
+                out.append(" ".join([word.lower() if i == 0 else word, *name]))
+                i += 1 + len(name)
+                continue
+            if low in r.roles:
+                before = words[i - 1].lower() if i else ""
+                out.append(f"{before} {low}" if before in ("mijn", "m'n", "de", "haar", "zijn") else low)
+        elif _is_name(word, r) and (i > 0 or word in known):
+            out.append(word)
+        i += 1
+    return out
+
+
+def _name_after(words: list[str], i: int, r: Rules) -> list[str]:
+    name = []
+    while i < len(words) and len(name) < 3:
+        particle = not name and words[i].lower() in _PARTICLES and i + 1 < len(words) and _is_name(words[i + 1], r)
+        if not (particle or _is_name(words[i], r)):
+            break
+        name.append(words[i])
+        i += 1
+    return name
+
+
+def _is_name(word: str, r: Rules) -> bool:
+    return (bool(_NAME.fullmatch(word)) and len(word) > 2 and not word.isupper()
+            and word.lower() not in r.not_names)
+
+
+def _contact(units: list[Unit], step: Step | None, r: Rules) -> tuple[str | None, list[Unit]]:
+    """contact: the person the student names when asked who can help; else one the begeleider names there;
+    else the person of the step. Only when the conversation asked about it."""
+    asked = [u for u in units if u.topic == "contact" and not u.question]
+    if not asked:
+        return None, []
+    known = {w for u in units for w in re.findall(r"[\w'-]+", u.text)[1:] if _is_name(w, r)}
+    said = [u for u in asked if u.speaker != "begeleider"]
+    told = [u for u in asked if u.speaker == "begeleider"]
+    for unit in said + told + (step.units if step else []):
+        people = _people(unit, r, known)
+        if people:
+            return people[0], [unit]
+    return None, []
+
+
+# --- obstacles and solutions --------------------------------------------------------------------------
+
+
+def _obstacles(units: list[Unit], r: Rules) -> tuple[list[tuple[str, Unit]], list[tuple[str, Unit]]]:
+    """belemmeringen and oplossingen in order, kept aligned: a solution answer with more parts than the
+    obstacles before it is merged into the last one (the student gave alternatives)."""
+    obstacles: list[tuple[str, Unit]] = []
+    solutions: list[tuple[str, Unit]] = []
+    groups: dict[int, tuple[str, list[Unit]]] = {}
+    for unit in units:
+        if unit.topic in ("belemmeringen", "oplossingen") and not unit.question and unit.speaker != "begeleider":
+            groups.setdefault(unit.group, (unit.topic, []))[1].append(unit)
+    pending = 0
+    for field, group in groups.values():
+        items = _items([group], r)
+        if field == "belemmeringen":
+            obstacles += items
+            pending = len(items)
+        else:
+            if pending and len(items) > pending:
+                head, tail = items[: pending - 1], items[pending - 1 :]
+                items = [*head, ("; ".join(v for v, _ in tail), tail[0][1])]
+            solutions += items
+            pending = 0
+    return obstacles, solutions
+
+
+# --- competences --------------------------------------------------------------------------------------
+
+
+def _competences(units: list[Unit], summary: dict, evidence: dict[str, list[Evidence]], r: Rules
+                 ) -> tuple[list[str], list[Evidence]]:
+    """Which of the five loopbaancompetenties were touched: a field that got a value, or one of the
+    competence's words in what the leerling said in its phases. One piece of evidence per competence."""
+    names, proof = [], []
+    for name, spec in r.competences.items():
+        hit = next((evidence[f][0] for f in spec.get("velden") or () if summary.get(f) and evidence.get(f)), None)
+        if hit is None and spec.get("woorden"):
+            pattern = _any(spec["woorden"])
+            unit = next((u for u in units if u.phase in (spec.get("fasen") or ()) and u.speaker != "begeleider"
+                         and not u.question and pattern.search(u.text)), None)
+            hit = Evidence(unit.start, unit.end, unit.text) if unit else None
+        if hit:
+            names.append(name)
+            proof.append(hit)
+    return names, proof
+
+
+# --- public -------------------------------------------------------------------------------------------
+
+
+def summarise(segments: list[Segment]) -> tuple[dict, dict[str, list[Evidence]]]:
+    """The export's summary fields (None or [] = niet besproken) and, per field, the quotes that support
+    them; list fields have one Evidence per item, in order."""
+    r = rules()
+    units = _units(segments, r)
+    summary: dict = dict.fromkeys(STRING_FIELDS) | {f: [] for f in LIST_FIELDS}
+    evidence: dict[str, list[Evidence]] = {}
+
+    def put(field: str, value, used: list[Unit]) -> None:
+        if value:
+            summary[field] = value
+            evidence[field] = _evidence(used)
+
+    def put_items(field: str, items: list[tuple[str, Unit]]) -> None:
+        put(field, [v for v, _ in items], [u for _, u in items])
+
+    put("ervaring", *_story(units, r))
+    put("rol", *_first_answer(units, "rol", r))
+    put("verwachtingen", *_first_answer(units, "verwachtingen", r))
+    put_items("kwaliteiten", _qualities(units, r))
+    put_items("motieven", _items(_answers(units, "motieven"), r))
+    put("inzicht", *_insight(units, r))
+    step = _step(units, r)
+    if step:
+        put("vervolgstap", step.value, step.units)
+        put("wanneer", *_when(units, step, r))
+    put("contact", *_contact(units, step, r))
+    obstacles, solutions = _obstacles(units, r)
+    put_items("belemmeringen", obstacles)
+    put_items("oplossingen", solutions)
+    names, proof = _competences(units, summary, evidence, r)
+    if names:
+        summary["competenties"], evidence["competenties"] = names, proof
+    return summary, evidence
