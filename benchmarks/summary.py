@@ -1,8 +1,12 @@
 """Summary fields against the gold of .dialog files, per condition (T1/T2/T3), and the summary's speed.
 
     /work/venv/bin/python benchmarks/summary.py [--set dev|voorbeelden|hard] [--condities T1 T3] [-v]
+        [--folds 5] [--afstemmen] [--snelheid]
 
-The whole analysis runs as in the pipeline (speakers, phases with the normal model, summary). Scoring as in
+The whole analysis runs as in the pipeline (speakers, phases, summary). dev and hard are held out: the models
+learn from the example conversations only. --set voorbeelden scores the examples by k-fold cross-validation:
+each fold with a summary model and a phase model trained without it; --afstemmen then tunes the thresholds
+of samenvatting.yaml (drempels) on those folds. Scoring as in
 ../shared/data/README.md: lowercase word tokens; a string field is found when max(token F1, token recall)
 against gold is at least 0.5; a list field scores the share of gold items that some output item finds; a null
 gold is found when the output is null or empty.
@@ -30,6 +34,7 @@ from gesprekopname import phases, speakers, summary  # noqa: E402
 GOLD_FIELDS = ("ervaring", "rol", "kwaliteiten", "motieven", "inzicht",
                "vervolgstap", "wanneer", "contact", "belemmeringen", "oplossingen")
 FOUND = 0.5
+GRID = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7)
 
 
 def _tokens(text: str) -> list[str]:
@@ -56,34 +61,63 @@ def field_score(output, gold) -> float:
     return float(bool(output) and overlap(output, gold) >= FOUND)
 
 
-def run(segments) -> dict:
-    phased = phases.segment_phases(speakers.assign_speakers(segments))[0]
-    return summary.summarise(phased)[0]
+def read(segments, model=None, bank=None) -> summary.Reading:
+    phased = phases.segment_phases(speakers.assign_speakers(segments), model=bank)[0]
+    return summary.read(phased, model)
 
 
-def field_scores(paths: list[Path], conds: tuple[str, ...], verbose: bool = False) -> dict[str, dict[str, float]]:
+def readings(paths: list[Path], conds: tuple[str, ...], folds: int
+             ) -> list[tuple[conditions.Dialog, str, summary.Reading]]:
+    """Every conversation under every condition, read by the models; with folds, models trained without the
+    conversation's fold (cross-validation over the examples)."""
+    out = []
+    for k in range(max(1, folds)):
+        mine = paths[k::folds] if folds else paths
+        held = frozenset(p.name for p in mine) if folds else frozenset()
+        model = summary.field_model(exclude=held)
+        bank = phases.build_bank(exclude=held) if folds else None
+        for path in mine:
+            dialog = conditions.load_dialog(path)
+            out += [(dialog, c, read(conditions.segments_for(dialog, c), model, bank)) for c in conds]
+    return out
+
+
+def field_scores(paths: list[Path], conds: tuple[str, ...], verbose: bool = False, folds: int = 0,
+                 read_: list | None = None, thresholds: dict | None = None) -> dict[str, dict[str, float]]:
     """Per condition, per gold field, the mean score over the conversations."""
     scores: dict[str, dict[str, list[float]]] = {c: {f: [] for f in GOLD_FIELDS} for c in conds}
-    for path in paths:
-        dialog = conditions.load_dialog(path)
-        for cond in conds:
-            out = run(conditions.segments_for(dialog, cond))
-            for f in GOLD_FIELDS:
-                s = field_score(out.get(f), dialog.gold.get(f))
-                scores[cond][f].append(s)
-                if verbose and s < 1:
-                    print(f"  {cond} {dialog.name} {f}: {s:.2f}\n    gold: {dialog.gold.get(f)}"
-                          f"\n    uit:  {out.get(f)}")
+    for dialog, cond, reading in read_ if read_ is not None else readings(paths, conds, folds):
+        out = summary.decide(reading, thresholds)[0]
+        for f in GOLD_FIELDS:
+            s = field_score(out.get(f), dialog.gold.get(f))
+            scores[cond][f].append(s)
+            if verbose and s < 1:
+                print(f"  {cond} {dialog.name} {f}: {s:.2f}\n    gold: {dialog.gold.get(f)}"
+                      f"\n    uit:  {out.get(f)}")
     return {c: {f: sum(v) / len(v) for f, v in per_field.items()} for c, per_field in scores.items()}
 
 
-def evaluate(paths: list[Path], conds: tuple[str, ...], verbose: bool) -> None:
-    scores = field_scores(paths, conds, verbose)
+def show(scores: dict[str, dict[str, float]], n: int) -> None:
+    conds = tuple(scores)
     print(f"{'veld':14s} " + " ".join(f"{c:>6s}" for c in conds))
     for f in GOLD_FIELDS:
         print(f"{f:14s} " + " ".join(f"{scores[c][f]:6.3f}" for c in conds))
     means = [sum(scores[c].values()) / len(GOLD_FIELDS) for c in conds]
-    print(f"{'gemiddeld':14s} " + " ".join(f"{m:6.3f}" for m in means) + f"   ({len(paths)} gesprekken)")
+    print(f"{'gemiddeld':14s} " + " ".join(f"{m:6.3f}" for m in means) + f"   ({n} gesprekken)")
+
+
+def tune(read_: list, conds: tuple[str, ...]) -> dict[str, float]:
+    """Per field in turn, the threshold with the best mean score over the conditions; ties go to the higher
+    one (null when unsure). Two rounds, as wanneer depends on vervolgstap."""
+    best = dict(summary.rules().thresholds)
+    for _ in range(2):
+        for field in best:
+            trials = []
+            for t in GRID:
+                scores = field_scores([], conds, read_=read_, thresholds=best | {field: t})
+                trials.append((sum(sum(s.values()) for s in scores.values()), t))
+            best[field] = max(trials)[1]
+    return best
 
 
 def timing() -> None:
@@ -100,14 +134,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", choices=("dev", "hard", "voorbeelden"), default="dev")
     parser.add_argument("--condities", nargs="*", default=("T1", "T2", "T3"))
+    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds for --set voorbeelden")
+    parser.add_argument("--afstemmen", action="store_true", help="tune the thresholds on the folds (voorbeelden)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every field that is not found")
     parser.add_argument("--snelheid", action="store_true", help="also time the summary on a long conversation")
     args = parser.parse_args()
     paths = dialog_paths(args.set)
-    if paths:
-        evaluate(paths, tuple(args.condities), args.verbose)
-    else:
+    conds = tuple(args.condities)
+    if not paths:
         print(f"geen gesprekken in set {args.set}")
+    else:
+        read_ = readings(paths, conds, args.folds if args.set == "voorbeelden" else 0)
+        show(field_scores(paths, conds, args.verbose, read_=read_), len(paths))
+        if args.afstemmen:
+            best = tune(read_, conds)
+            print("\ndrempels:\n" + "".join(f"  {f}: {t}\n" for f, t in best.items()))
+            show(field_scores(paths, conds, read_=read_, thresholds=best), len(paths))
     if args.snelheid:
         timing()
 

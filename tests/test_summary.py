@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
+from gesprekopname import config, summary
 from gesprekopname.summary import FIELDS, LIST_FIELDS, summarise
 from gesprekopname.types import Segment
 
@@ -90,7 +91,7 @@ def test_a_conversation_with_only_terugkijken_leaves_later_fields_empty():
         ("terugkijken", "B", "Wat was je rol op dat moment?"),
         ("terugkijken", "S", "Ik deed het glazuur."),
     ))
-    assert "bruiloft" in fields["ervaring"] and fields["rol"] == "Ik deed het glazuur"
+    assert "bruiloft" in fields["ervaring"] and "Ik deed het glazuur" in fields["rol"]
     for field in ("inzicht", "vervolgstap", "wanneer", "contact"):
         assert fields[field] is None
     for field in ("kwaliteiten", "motieven", "belemmeringen", "oplossingen"):
@@ -107,6 +108,39 @@ def test_a_student_who_does_not_know_gets_no_invented_values():
     fields, evidence = summarise(conversation(*turns))
     assert all(not fields[f] for f in FIELDS if f != "competenties")
     assert set(evidence) <= {"competenties"}
+
+
+def test_a_paraphrased_quality_question_still_gives_the_quality():
+    fields, evidence = summarise(conversation(
+        ("terugkijken", "B", "Vertel eens over je stagedag bij de dierenarts."),
+        ("terugkijken", "S", "Ik moest een bange hond vasthouden terwijl hij een prik kreeg."),
+        ("reflecteren", "B", "Als je collega jou zou moeten aanbevelen, wat zou ze dan over jou vertellen?"),
+        ("reflecteren", "S", "Dat ik heel geduldig ben met bange dieren."),
+        ("reflecteren", "B", "Mooi."),
+    ))
+    assert any("geduldig" in item for item in fields["kwaliteiten"])
+    assert quotes(evidence, "kwaliteiten")[0] == "Dat ik heel geduldig ben met bange dieren."
+
+
+def test_the_model_learns_from_a_schools_example_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "voorbeelden"
+    folder.mkdir()
+    (folder / "s01-eigen.dialog").write_text(
+        "---\nid: s01\ngold:\n  kwaliteiten: [\"zwoegerig doorzetten\"]\n---\n[reflecteren]\n"
+        "B: Waar ben je trots op?\nS: Zwoegerig doorzetten.\nB: Zwoegerig, mooi woord.\n", encoding="utf-8")
+    monkeypatch.setenv("GESPREKOPNAME_HOME", str(tmp_path))
+    (tmp_path / "config.toml").write_text(f'[fasen]\nvoorbeelden = "{folder}"\n', encoding="utf-8")
+    config.settings.cache_clear()
+    try:
+        learned = summary.field_model()
+        (tmp_path / "config.toml").unlink()
+        config.settings.cache_clear()
+        ours = summary.field_model()
+    finally:
+        config.settings.cache_clear()
+    assert any("zwoeger" in name for name in learned.index)
+    assert not any("zwoeger" in name for name in ours.index)
+    assert list((tmp_path / "cache").glob("velden-*.pickle"))  # kept for the next run
 
 
 def test_no_segments_no_summary():
@@ -138,7 +172,7 @@ def test_verwerken_json_gives_summary_and_evidence(home, tmp_path):
 
 
 def test_dev_set_t1_floor(tmp_path, monkeypatch):
-    """Regression floor on the eight dev conversations (measured 0.95 when this was written)."""
+    """Regression floor on the eight held-out dev conversations (measured 0.92, vervolgstap 0.875)."""
     monkeypatch.setenv("GESPREKOPNAME_HOME", str(tmp_path))
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
     import conditions
@@ -149,4 +183,4 @@ def test_dev_set_t1_floor(tmp_path, monkeypatch):
         pytest.skip("dev-gesprekken niet gevonden")
     scores = field_scores(paths, ("T1",))["T1"]
     assert sum(scores.values()) / len(scores) >= 0.88
-    assert scores["vervolgstap"] >= 0.75
+    assert scores["vervolgstap"] >= 0.85

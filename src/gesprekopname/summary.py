@@ -1,10 +1,12 @@
 """Summary fields with evidence: what the student told, named and agreed, taken from the conversation itself.
 
-Deterministic and offline: prompts/samenvatting.yaml says which questions ask for which field (keywords in
-any phase, likeness to example questions within the field's phases), what filler words, time expressions,
-people and agreements look like. The conversation is read sentence by sentence; each question of the
-begeleider opens a topic and the leerling's sentences after it are the answers. Values are the answers with
-fillers removed; evidence quotes the sentences verbatim. When nothing fits, a field stays None
+Deterministic and offline, in two layers. The rules of prompts/samenvatting.yaml read the conversation sentence
+by sentence: which field a begeleider's question asks for (keywords, likeness to example questions), what
+fillers, times, people, agreements, changes and deferrals look like, and which sentences they would take each
+field from. A model learned from the example conversations (fields.py) then scores every sentence per field,
+with those rule signals among its features, so a paraphrased question or a misheard keyword still finds the
+answer. Values come from the sentences above a field's threshold (tuned by cross-validation on the examples),
+cleaned of fillers; evidence quotes the sentences verbatim. When nothing is likely enough, a field stays None
 ("niet besproken"): a wrong value is worse than none.
 """
 
@@ -16,9 +18,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+import yaml
 from rapidfuzz import fuzz
 
-from gesprekopname import config
+from gesprekopname import config, fields
+from gesprekopname.examples import example_paths, read_example, school_folders
 from gesprekopname.segments import sentence_offsets
 from gesprekopname.types import Evidence, Segment
 
@@ -30,9 +35,13 @@ FIELDS = ("ervaring", "rol", "verwachtingen", "kwaliteiten", "motieven", "inzich
 LIKENESS = 80  # rapidfuzz ratio from which a question counts as one of a field's example questions
 STORY_WORDS = 45  # the ervaring: the student's first sentences about the experience, up to about this many words
 ANSWER_SENTENCES = 3
+STEP_SENTENCES = 3  # the step's value: the final sentence and the proposal it sums up
+FINAL_SHARE = 0.7  # a later step sentence replaces the likeliest one when at least this share as likely
 STEP_PHASES = ("vooruitkijken", "activeren")  # sentences of one answer that make a string value (rol, verwachtingen)
 _PARTICLES = ("van", "de", "der", "den", "el", "ten", "ter")  # "meneer El Amrani", "mevrouw Van Dam"
 _WORD = re.compile(r"\w+")
+_SUMMARY_START = re.compile(r"^(dus|je bent|jij bent|dan ben je|zo te horen)\b", re.IGNORECASE)
+_QUOTED = re.compile(r"[\"“”']([^\"“”']{3,})[\"“”']")
 _NAME = re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+(?:[-'][A-Za-zà-ÿ]+)*")
 
 
@@ -56,11 +65,13 @@ class Rules:
     step: re.Pattern
     reach_out: re.Pattern
     times: tuple[re.Pattern, ...]
+    any_time: re.Pattern  # all of them at once: is there a time in the sentence at all
     titles: frozenset[str]
     roles: frozenset[str]
     not_names: frozenset[str]
     competences: dict[str, dict]
     sensitive: re.Pattern
+    thresholds: dict[str, float]
 
 
 @dataclass
@@ -108,11 +119,13 @@ def _rules(path: str | None) -> Rules:
         step=_any(raw["stapwoorden"]),
         reach_out=_any(raw["contactwoorden"]),
         times=tuple(_words([p]) for p in raw["tijd"]),
+        any_time=_words(raw["tijd"]),
         titles=frozenset(names["titels"]),
         roles=frozenset(names["rollen"]),
         not_names=frozenset(names["geen_naam"]),
         competences=raw["competenties"],
         sensitive=_words(raw["gevoelig"]),
+        thresholds={f: float(v) for f, v in raw["drempels"].items()},
     )
 
 
@@ -289,7 +302,7 @@ def _first_answer(units: list[Unit], field: str, r: Rules) -> tuple[str | None, 
 def _summary_items(units: list[Unit], field: str, r: Rules) -> list[tuple[str, Unit]]:
     """The begeleider's summaries in the field's topic ("Dus je bent betrouwbaar"), split into parts."""
     said = [u for u in units if u.topic == field and u.speaker == "begeleider" and not u.question
-            and re.match(r"^(dus|je bent|jij bent|dan ben je|zo te horen)\b", u.text, re.IGNORECASE)]
+            and _SUMMARY_START.match(u.text)]
     return _items([said], r, _list_parts)
 
 
@@ -311,7 +324,7 @@ def _insight(units: list[Unit], r: Rules) -> tuple[str | None, list[Unit]]:
     the answer is that name."""
     for group in _answers(units, "inzicht")[-1:]:
         for unit in group:
-            quoted = re.search(r"[\"“”']([^\"“”']{3,})[\"“”']", unit.text)
+            quoted = _QUOTED.search(unit.text)
             value = clean(quoted.group(1) if quoted else unit.text, r)
             if _usable(value, r):
                 return value, [unit]
@@ -544,14 +557,129 @@ def _competences(units: list[Unit], summary: dict, evidence: dict[str, list[Evid
     return names, proof
 
 
+# --- the learned model -------------------------------------------------------------------------------
+
+
+def _signals(units: list[Unit], chosen: dict[str, list[Unit]], r: Rules) -> list[set[str]]:
+    """Per sentence, what the rules see in it: the patterns of samenvatting.yaml that match, the fields
+    whose rule picked it, and what the student does later in the step's phases (change it, defer it)."""
+    picked: dict[int, set[str]] = {id(u): set() for u in units}
+    for field, used in chosen.items():
+        for unit in used:
+            picked[id(unit)].add(f"regel:{field}")
+    out: list[set[str]] = []
+    later: set[str] = set()
+    for unit in reversed(units):
+        text, own = unit.text, unit.speaker != "begeleider"
+        found = {name for name, hit in (
+            ("tijd", r.any_time.search(text)), ("persoon", _people(unit, r, set())),
+            ("afspraak", r.agreement.search(text)), ("instemming", r.consent.match(text.strip())),
+            ("verandering", r.change.search(text)), ("uitstel", r.defer.search(text)),
+            ("stap", r.step.search(text)), ("contactwoord", r.reach_out.search(text)),
+            ("samenvatting", _SUMMARY_START.match(text)), ("citaat", _QUOTED.search(text)),
+            ("leeg", r.empty.match(text.strip(" ,.!?…")))) if hit}
+        out.append(found | picked[id(unit)] | later)
+        if own and unit.phase in STEP_PHASES:
+            later |= {f"later_{s}" for s in found & {"verandering", "uitstel", "stap"}}
+    return out[::-1]
+
+
+def _rows(units: list[Unit], chosen: dict[str, list[Unit]], r: Rules) -> list[dict[str, float]]:
+    return fields.features(units, _signals(units, chosen, r))
+
+
+@cache
+def _example(path: Path, rule_path: str | None, changed: float) -> tuple[list[dict[str, float]], np.ndarray] | None:
+    """An example conversation's sentences as the pipeline would see them (one segment per turn, speakers
+    and phases as labelled), with labels from its gold; None without gold. Kept per file version: the
+    cross-validation trains many models on the same files."""
+    r = _rules(rule_path)
+    gold = _gold(path)
+    if not gold:
+        return None
+    turns = read_example(path)
+    segments = [Segment(2.0 * i, 2.0 * i + 1.5, text, speaker=who, phase=phase)
+                for i, (who, phase, text) in enumerate(turns)]
+    units = _units(segments, r)
+    return _rows(units, _by_rules(units, r), r), fields.labels(units, gold, r.phases)
+
+
+def _gold(path: Path) -> dict | None:
+    parts = path.read_text(encoding="utf-8").split("---", 2)
+    meta = yaml.safe_load(parts[1]) if len(parts) == 3 else None
+    return meta.get("gold") if isinstance(meta, dict) else None
+
+
+def field_model(exclude: frozenset[str] = frozenset()) -> fields.FieldModel:
+    """The model learned from the example conversations with gold (ours and the school's folders), minus
+    the files named in `exclude` (to score it on conversations it has not seen)."""
+    return _field_model(school_folders(), config.settings().get("samenvatting", {}).get("bestand"), exclude)
+
+
+@cache
+def _field_model(dirs: tuple[str, ...], rule_path: str | None, exclude: frozenset[str]) -> fields.FieldModel:
+    paths = [p for p in example_paths(dirs) if p.name not in exclude]
+    rule_file = Path(rule_path) if rule_path else config.PROMPTS_DIR / "samenvatting.yaml"
+
+    def build() -> fields.FieldModel:
+        data = [d for d in (_example(p, rule_path, p.stat().st_mtime) for p in paths) if d]
+        rows = [row for d in data for row in d[0]]
+        return fields.train(rows, np.vstack([d[1] for d in data]) if data else np.zeros((0, len(fields.FIELDS))))
+
+    return fields.cached([rule_file, *paths], build)
+
+
 # --- public -------------------------------------------------------------------------------------------
 
 
-def summarise(segments: list[Segment]) -> tuple[dict, dict[str, list[Evidence]]]:
+def summarise(segments: list[Segment], *, model: fields.FieldModel | None = None
+              ) -> tuple[dict, dict[str, list[Evidence]]]:
     """The export's summary fields (None or [] = niet besproken) and, per field, the quotes that support
-    them; list fields have one Evidence per item, in order."""
+    them; list fields have one Evidence per item, in order. `model` replaces the learned model (evaluation)."""
+    return decide(read(segments, model))
+
+
+@dataclass
+class Reading:
+    """A conversation's sentences, what the rules chose and the model's probability per sentence and field."""
+
+    units: list[Unit]
+    chosen: dict[str, list[Unit]]
+    p: np.ndarray  # (sentences, fields.FIELDS)
+
+
+def read(segments: list[Segment], model: fields.FieldModel | None = None) -> Reading:
     r = rules()
     units = _units(segments, r)
+    chosen = _by_rules(units, r)
+    return Reading(units, chosen, fields.probabilities(model or field_model(), _rows(units, chosen, r)))
+
+
+def _by_rules(units: list[Unit], r: Rules) -> dict[str, list[Unit]]:
+    """The sentences the rules take each field from (a signal for the model)."""
+    step = _step(units, r)
+    obstacles, solutions = _obstacles(units, r)
+    return {
+        "ervaring": _story(units, r)[1],
+        "rol": _first_answer(units, "rol", r)[1],
+        "kwaliteiten": [u for _, u in _qualities(units, r)],
+        "motieven": [u for _, u in _items(_answers(units, "motieven"), r)],
+        "inzicht": _insight(units, r)[1],
+        "vervolgstap": step.units if step else [],
+        "wanneer": _when(units, step, r)[1],
+        "contact": _contact(units, step, r)[1],
+        "belemmeringen": [u for _, u in obstacles],
+        "oplossingen": [u for _, u in solutions],
+    }
+
+
+def decide(reading: Reading, thresholds: dict[str, float] | None = None) -> tuple[dict, dict[str, list[Evidence]]]:
+    """Values from the sentences the model finds likely enough (thresholds from samenvatting.yaml, tuned by
+    cross-validation on the examples); below the threshold a field stays empty: a wrong value is worse."""
+    r = rules()
+    t = thresholds or r.thresholds
+    units, p = reading.units, reading.p
+    col = {f: p[:, j] for j, f in enumerate(fields.FIELDS)}
     summary: dict = dict.fromkeys(STRING_FIELDS) | {f: [] for f in LIST_FIELDS}
     evidence: dict[str, list[Evidence]] = {}
 
@@ -563,21 +691,118 @@ def summarise(segments: list[Segment]) -> tuple[dict, dict[str, list[Evidence]]]
     def put_items(field: str, items: list[tuple[str, Unit]]) -> None:
         put(field, [v for v, _ in items], [u for _, u in items])
 
-    put("ervaring", *_story(units, r))
-    put("rol", *_first_answer(units, "rol", r))
+    def likely(field: str) -> list[int]:
+        """A question can hold the step the begeleider proposes ("Een middag meelopen bij Anouk?")."""
+        return [i for i in np.argsort(-col[field], kind="stable") if col[field][i] >= t[field]
+                and (not units[i].question or (field == "vervolgstap" and r.step.search(units[i].text)))]
+
+    put("ervaring", *_story_from(units, likely("ervaring")[:3], r))
+    put("rol", *_joined(_by_time(units, likely("rol")[:2]), r, STORY_WORDS))
     put("verwachtingen", *_first_answer(units, "verwachtingen", r))
-    put_items("kwaliteiten", _qualities(units, r))
-    put_items("motieven", _items(_answers(units, "motieven"), r))
-    put("inzicht", *_insight(units, r))
-    step = _step(units, r)
+    put("inzicht", *_named(units, likely("inzicht")[:1], r))
+    lists = _list_items(units, col, {f: likely(f) for f in LISTED}, r)
+    for field in ("kwaliteiten", "motieven"):
+        put_items(field, lists[field])
+    step = _final_step(units, likely("vervolgstap"), col["vervolgstap"], r)
     if step:
         put("vervolgstap", step.value, step.units)
-        put("wanneer", *_when(units, step, r))
-    put("contact", *_contact(units, step, r))
-    obstacles, solutions = _obstacles(units, r)
+        put("wanneer", *_time_in(_by_time(units, likely("wanneer")[:1]) or step.units, r))
+    put("contact", *_person(units, likely("contact"), r))
+    obstacles, solutions = _paired(lists["belemmeringen"], lists["oplossingen"], units)
     put_items("belemmeringen", obstacles)
     put_items("oplossingen", solutions)
     names, proof = _competences(units, summary, evidence, r)
     if names:
         summary["competenties"], evidence["competenties"] = names, proof
     return summary, evidence
+
+
+LISTED = ("kwaliteiten", "motieven", "belemmeringen", "oplossingen")
+
+
+def _by_time(units: list[Unit], picked: list[int]) -> list[Unit]:
+    return [units[i] for i in sorted(picked)]
+
+
+def _story_from(units: list[Unit], likely: list[int], r: Rules) -> tuple[str | None, list[Unit]]:
+    """ervaring: the student's sentences from where the story most likely starts, up to about STORY_WORDS."""
+    if not likely:
+        return None, []
+    first = min(likely)
+    told = [u for u in units[first:] if u.phase == units[first].phase and not u.question and u.speaker != "begeleider"]
+    return _joined(told, r, STORY_WORDS)
+
+
+def _named(units: list[Unit], picked: list[int], r: Rules) -> tuple[str | None, list[Unit]]:
+    """inzicht: a quoted phrase in the sentence is the name the student gives; else the sentence."""
+    for unit in _by_time(units, picked):
+        quoted = _QUOTED.search(unit.text)
+        value = clean(quoted.group(1) if quoted else unit.text, r)
+        if _usable(value, r):
+            return value, [unit]
+    return None, []
+
+
+def _list_items(units: list[Unit], col: dict[str, np.ndarray], likely: dict[str, list[int]], r: Rules
+                ) -> dict[str, list[tuple[str, Unit]]]:
+    """Each likely sentence becomes an item of the list field it is most likely for; a begeleider's summary
+    ("Dus je bent rustig en precies") gives one item per part."""
+    out: dict[str, list[tuple[str, Unit]]] = {f: [] for f in LISTED}
+    for field in LISTED:
+        mine = [i for i in sorted(likely[field]) if max(LISTED, key=lambda f: col[f][i]) == field]
+        said: list[set[str]] = []
+        for i in mine:
+            unit = units[i]
+            parts = _list_parts if unit.speaker == "begeleider" and _SUMMARY_START.match(unit.text) else None
+            for value, used in _items([[unit]], r, parts):
+                words = set(_tokens(value))
+                if not any(words <= have for have in said):
+                    out[field].append((value, used))
+                    said.append(words)
+    return out
+
+
+def _final_step(units: list[Unit], likely: list[int], p: np.ndarray, r: Rules) -> Step | None:
+    """The step finally agreed: of the likely step sentences, the last one about as likely as the best; unless
+    it is the begeleider's agreement ("Dan spreken we af: ..."), with the likeliest ones before it (what it
+    builds on). In activeren only a changed step counts; a student who defers after it ("eerst met mijn
+    ouders praten") leaves no step."""
+    likely = [i for i in likely if units[i].phase in STEP_PHASES and _may_change_step(units[i], r)]
+    if not likely:
+        return None
+    last = max(i for i in likely if p[i] >= FINAL_SHARE * p[likely[0]])
+    if any(u.speaker != "begeleider" and r.defer.search(u.text) for u in units[last + 1 :]):
+        return None
+    summed_up = units[last].speaker == "begeleider" and r.agreement.search(units[last].text)
+    before = [] if summed_up else [i for i in likely if i < last][:STEP_SENTENCES - 1]
+    step = _new_step(_by_time(units, [*before, last]), r)
+    return step if step.value else None
+
+
+def _person(units: list[Unit], likely: list[int], r: Rules) -> tuple[str | None, list[Unit]]:
+    """contact: the first person named in the sentences most likely to say who helps."""
+    known = {w for u in units for w in re.findall(r"[\w'-]+", u.text)[1:] if _is_name(w, r)}
+    for i in likely:
+        people = _people(units[i], r, known)
+        if people:
+            return people[0], [units[i]]
+    return None, []
+
+
+def _paired(obstacles: list[tuple[str, Unit]], solutions: list[tuple[str, Unit]], units: list[Unit]
+            ) -> tuple[list[tuple[str, Unit]], list[tuple[str, Unit]]]:
+    """Obstacles and solutions in the order said, kept aligned: a second solution to the same obstacle
+    (an alternative) is joined to the first."""
+    order = {id(u): k for k, u in enumerate(units)}
+    said = sorted([(order[id(u)], 0, v, u) for v, u in obstacles] + [(order[id(u)], 1, v, u) for v, u in solutions],
+                  key=lambda e: (e[0], e[1]))
+    obs: list[tuple[str, Unit]] = []
+    sol: list[tuple[str, Unit]] = []
+    for _, kind, value, unit in said:
+        if kind == 0:
+            obs.append((value, unit))
+        elif sol and len(sol) >= len(obs):
+            sol[-1] = (f"{sol[-1][0]}; {value}", sol[-1][1])
+        else:
+            sol.append((value, unit))
+    return obs, sol
