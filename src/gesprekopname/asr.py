@@ -252,7 +252,13 @@ def _whisper(model_dir: str, compute_type: str, threads: int):
 
 def transcribe(path: Path, model: str = "auto", progress: Callable[[float, float], None] | None = None) -> Transcript:
     """Dutch segments with word timings; `progress(done, total)` in seconds of audio as segments arrive."""
-    audio = load_audio(path)
+    return transcribe_audio(load_audio(path), model, progress)
+
+
+def transcribe_audio(
+    audio: np.ndarray, model: str = "auto", progress: Callable[[float, float], None] | None = None
+) -> Transcript:
+    """As `transcribe`, for 16 kHz mono float32 samples already in memory (a recording)."""
     duration = audio.size / SAMPLE_RATE
     whisper = _whisper(resolve_model(model), COMPUTE_TYPE, CPU_THREADS)
     segments = []
@@ -283,6 +289,12 @@ def chunk_bounds(audio: np.ndarray, seconds: float = CHUNK_SECONDS) -> list[tupl
         start = cut
     bounds.append((start, audio.size))
     return bounds
+
+
+def transcribe_chunk(audio: np.ndarray, offset: float, model_dir: str) -> list[Segment]:
+    """One chunk of at most a Whisper window (see `chunk_bounds`), with times from `offset` seconds:
+    live recording transcribes the chunks as they are cut, with the model kept loaded in its process."""
+    return list(_transcribe_chunk(_whisper(model_dir, COMPUTE_TYPE, CPU_THREADS), audio, offset))
 
 
 def _transcribe_chunk(whisper, audio: np.ndarray, offset: float) -> Iterator[Segment]:
