@@ -12,6 +12,7 @@ import math
 import re
 from pathlib import Path
 
+from gesprekopname import edits
 from gesprekopname.errors import UserError
 from gesprekopname.types import ROLES, Segment, Session, Transcript, Word
 
@@ -41,13 +42,6 @@ _FORMAT_LABELS = {
     ".txt": "geldig teksttranscript",
     ".json": "geldig JSON-transcript",
 }
-
-# The export contract's summary fields, in its order; missing ones mean "niet besproken".
-_SUMMARY_FIELDS = (
-    "ervaring", "rol", "verwachtingen", "kwaliteiten", "motieven", "inzicht",
-    "vervolgstap", "wanneer", "contact", "belemmeringen", "oplossingen", "competenties",
-)
-_LIST_FIELDS = frozenset({"kwaliteiten", "motieven", "belemmeringen", "oplossingen", "competenties"})
 
 
 class _ParseError(Exception):
@@ -314,12 +308,15 @@ def session_to_json(session: Session) -> dict:
             for s in session.segments
         ],
         "phases": [{"phase": p.phase, "start": round(p.start, 3), "end": round(p.end, 3)} for p in session.phases],
-        "summary": {key: [] if key in _LIST_FIELDS else None for key in _SUMMARY_FIELDS} | session.summary,
+        "summary": edits.merged(session.summary, session.edits),
+        "bewerkt": sorted(session.edits),
         "evidence": {
             key: [{"start": round(e.start, 3), "end": round(e.end, 3), "quote": e.quote} for e in items]
             for key, items in session.evidence.items()
         },
         "warnings": list(session.warnings),
+        "toestemming": session.toestemming,
+        "vorige_vervolgstap": session.vorige_vervolgstap,
     }
 
 

@@ -7,6 +7,12 @@ from dataclasses import dataclass, field
 PHASES = ("terugkijken", "reflecteren", "vooruitkijken", "activeren")
 OVERIG = "overig"
 ROLES = ("begeleider", "leerling")
+# The export contract's summary fields, in its order; missing ones mean "niet besproken".
+SUMMARY_FIELDS = (
+    "ervaring", "rol", "verwachtingen", "kwaliteiten", "motieven", "inzicht",
+    "vervolgstap", "wanneer", "contact", "belemmeringen", "oplossingen", "competenties",
+)
+LIST_FIELDS = frozenset({"kwaliteiten", "motieven", "belemmeringen", "oplossingen", "competenties"})
 
 
 @dataclass
@@ -62,5 +68,10 @@ class Session:
     phases: list[PhaseSpan] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
     evidence: dict[str, list[Evidence]] = field(default_factory=dict)
+    edits: dict = field(default_factory=dict)  # the begeleider's corrections: {field: value}, never recomputed
     warnings: list[str] = field(default_factory=list)
     bestand: str | None = None  # original file name, for the begeleider's reference
+    # Who consented to a recording, the consent text and version, purpose, retention and time (see record.py).
+    toestemming: dict | None = None
+    # The student's latest earlier vervolgstap (wat, wanneer, contact, status, voorstel): read, never stored here.
+    vorige_vervolgstap: dict | None = None
