@@ -256,6 +256,7 @@ def build_verslag(data: dict, w: dict) -> Document:
     warnings = Bullets(data["warnings"]) if data["warnings"] else Text([v["meldingen"]["geen"]])
     sections = [
         _header(data, w),
+        *([_previous_step(data["vorige_vervolgstap"], w)] if data.get("vorige_vervolgstap") else []),
         *(_phase_section(phase, data, w) for phase in PHASES),
         _competences(data, w),
         _coverage(data, w),
@@ -298,6 +299,20 @@ def _header(data: dict, w: dict) -> Section:
         _plain_row(k["toestemming"], _consent(data.get("toestemming"), w), unknown),
     ]
     return Section(k["titel"], [Fields(rows)])
+
+
+def _previous_step(step: dict, w: dict) -> Section:
+    """Whether the last vervolgstap happened: what it was, its status, and what this conversation suggests."""
+    v, unknown = w["verslag"]["vorige_vervolgstap"], w["niet_besproken"]
+    rows = [_plain_row(v[key], _date(step.get("datum"), with_time=False) if key == "datum" else step.get(key), unknown)
+            for key in ("datum", "wat", "wanneer", "contact", "status")]
+    suggestion = step.get("voorstel")
+    if suggestion:
+        status = suggestion.get("status")
+        label = v["voorstel"].format(status=status) if status else v["voorstel_onduidelijk"]
+        quote = Quote(suggestion["quote"], suggestion["start"])
+        rows.append(Row(label, [Item(v["zetten"].format(id=step["id"]), [quote])]))
+    return Section(v["titel"], [Fields(rows)])
 
 
 def _phase_section(phase: str, data: dict, w: dict) -> Section:
