@@ -6,9 +6,10 @@ import tempfile
 from pathlib import Path
 
 from rich.console import Console
+from rich.markdown import Markdown
 from rich.table import Table
 
-from gesprekopname import asr, pipeline, store, transcripts
+from gesprekopname import asr, pipeline, reports, store, transcripts
 from gesprekopname.config import SAMPLE_DIR
 from gesprekopname.types import Session
 
@@ -34,15 +35,19 @@ def _transcribe_fragment(console: Console) -> None:
 
 def _show_session(console: Console, session: Session) -> None:
     console.rule("2. Een voorbeeldgesprek: sprekers en fasen")
-    table = Table("fase", "van", "tot", "duur")
+    table = Table("fase", "van", "tot", "duur", "segmenten")
     for span in session.phases:
-        table.add_row(span.phase, _clock(span.start), _clock(span.end), f"{span.end - span.start:.0f} s")
+        count = sum(span.start <= seg.start < span.end for seg in session.segments)
+        table.add_row(span.phase, _clock(span.start), _clock(span.end), f"{span.end - span.start:.0f} s", str(count))
     console.print(table)
-    for seg in session.segments:
+    for seg in session.segments[:6]:
         console.print(f"[dim]{_clock(seg.start)}[/dim] [bold]{seg.speaker or '?'}[/bold] "
                       f"[cyan]({seg.phase})[/cyan] {seg.text}")
-    for warning in session.warnings:
-        console.print(f"[yellow]Let op:[/yellow] {warning}")
+    console.print(f"[dim]... en nog {len(session.segments) - 6} segmenten.[/dim]\n")
+    console.rule("3. Het gespreksverslag voor de begeleider (samenvatting met citaten)")
+    console.print(Markdown(reports.verslag(session)))
+    console.rule("4. Het actieplan voor de leerling")
+    console.print(Markdown(reports.actieplan(session)))
 
 
 def run() -> None:

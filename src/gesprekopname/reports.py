@@ -21,8 +21,8 @@ from gesprekopname.types import OVERIG, PHASES, ROLES, Session
 
 ACTIEPLAN_MAX_WORDS = 150
 # Limits (words per answer, answers per list, words of the step itself), tried in turn until the actieplan
-# fits: what the leerling will do is what the plan is for, so it is shortened last.
-_LIMITS = ((30, 3, 40), (20, 3, 40), (12, 3, 40), (8, 3, 40), (5, 2, 40), (5, 1, 40), (5, 1, 12), (3, 1, 6))
+# fits: what the leerling will do is what the plan is for, so it keeps the most words throughout.
+_LIMITS = ((30, 3, 25), (20, 3, 25), (15, 3, 20), (12, 2, 20), (10, 2, 15), (8, 1, 15), (6, 1, 12), (3, 1, 6))
 _CLOSED_EXAMPLES = 3
 _QUOTES_PER_FIELD = 3
 _TIMELINE_CELLS = 60
