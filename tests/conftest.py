@@ -17,6 +17,13 @@ DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_model_cache(tmp_path_factory) -> None:
+    """One cache of the learned phase and summary models for every data directory and CLI run of the session:
+    each test has a fresh data directory, and training them again in every one would cost seconds per run."""
+    os.environ["GESPREKOPNAME_CACHE"] = str(tmp_path_factory.mktemp("model-cache"))
+
+
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory) -> Path:
     """The bundled base model, assembled once per test session into its own data directory."""

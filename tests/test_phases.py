@@ -162,7 +162,8 @@ def test_a_schools_example_conversations_are_learned_from(fresh_home):
     assert "sprokkeldag" in phases.bank().index
 
 
-def test_the_trained_bank_is_kept_for_the_next_run(fresh_home):
+def test_the_trained_bank_is_kept_for_the_next_run(fresh_home, monkeypatch):
+    monkeypatch.delenv("GESPREKOPNAME_CACHE", raising=False)  # the default place: the data directory
     phases.build_bank.cache_clear()  # built in this process before, for another home
     built = phases.bank()
     assert list((fresh_home / "cache").glob("fasen-*.pickle"))

@@ -129,6 +129,7 @@ def test_the_model_learns_from_a_schools_example_folder(tmp_path, monkeypatch):
         "---\nid: s01\ngold:\n  kwaliteiten: [\"zwoegerig doorzetten\"]\n---\n[reflecteren]\n"
         "B: Waar ben je trots op?\nS: Zwoegerig doorzetten.\nB: Zwoegerig, mooi woord.\n", encoding="utf-8")
     monkeypatch.setenv("GESPREKOPNAME_HOME", str(tmp_path))
+    monkeypatch.delenv("GESPREKOPNAME_CACHE", raising=False)  # the default place: the data directory
     (tmp_path / "config.toml").write_text(f'[fasen]\nvoorbeelden = "{folder}"\n', encoding="utf-8")
     config.settings.cache_clear()
     try:

@@ -11,21 +11,15 @@ keywords point at, times, names, agreement, change, "eerst met mijn ouders", the
 
 from __future__ import annotations
 
-import pickle
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import simplemma
 from scipy import sparse
 from scipy.special import expit
-
-from gesprekopname import config
-from gesprekopname.phases import _fingerprint
 
 FIELDS = ("ervaring", "rol", "kwaliteiten", "motieven", "inzicht",
           "vervolgstap", "wanneer", "contact", "belemmeringen", "oplossingen")
@@ -179,22 +173,3 @@ def train(rows: list[dict[str, float]], y: np.ndarray) -> FieldModel:
     return FieldModel(index, w, b)
 
 
-def cached(paths: list[Path], build: Callable[[], FieldModel]) -> FieldModel:
-    """The model built from these files, kept in the data directory keyed on their content and our code."""
-    try:
-        path = config.data_dir() / "cache" / f"velden-{_fingerprint(paths)}.pickle"
-    except OSError:
-        return build()
-    try:
-        return pickle.loads(path.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-        pass
-    model = build()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{id(model)}.part")
-        partial.write_bytes(pickle.dumps(model))
-        partial.replace(path)
-    except OSError:
-        pass
-    return model

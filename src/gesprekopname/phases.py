@@ -16,9 +16,6 @@ mid-segment.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import pickle
 import re
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -30,6 +27,7 @@ from rapidfuzz import fuzz, process
 from scipy import sparse
 
 from gesprekopname import config
+from gesprekopname.cache import cached
 from gesprekopname.examples import example_paths, read_example, school_folders
 from gesprekopname.segments import sentence_offsets, split_at
 from gesprekopname.types import OVERIG, PHASES, PhaseSpan, Segment
@@ -333,35 +331,7 @@ def build_bank(extra_paths: tuple[str, ...] = (), example_dirs: tuple[str, ...] 
     from, so a new process loads it instead of training again."""
     paths = [config.PROMPTS_DIR / "fasen.yaml", *map(Path, extra_paths)]
     paths += [p for p in example_paths(example_dirs) if p.name not in exclude]
-    try:
-        key = _fingerprint(paths)
-    except OSError:  # an unreadable input file: building says which, in Dutch
-        return _build(extra_paths, example_dirs, exclude)
-    path = config.data_dir() / "cache" / f"fasen-{key}.pickle"
-    try:
-        return pickle.loads(path.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-        pass  # not built yet, or built by an older layout
-    built = _build(extra_paths, example_dirs, exclude)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.part")  # renamed when complete: runs may overlap
-        partial.write_bytes(pickle.dumps(built))
-        partial.replace(path)
-    except OSError:
-        pass  # a read-only data directory only costs time
-    return built
-
-
-def _fingerprint(paths: list[Path]) -> str:
-    """A hash of the package's code (sentence splitting and example reading shape the model too), the
-    lemmatiser's version and every input file's name and content."""
-    digest = hashlib.sha256(simplemma.__version__.encode())
-    for code in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(code.read_bytes())
-    for path in paths:
-        digest.update(str(path).encode() + b"\0" + path.expanduser().read_bytes())
-    return digest.hexdigest()[:24]
+    return cached("fasen", paths, lambda: _build(extra_paths, example_dirs, exclude))
 
 
 def _build(extra_paths: tuple[str, ...], example_dirs: tuple[str, ...], exclude: frozenset[str]) -> Bank:

@@ -23,6 +23,7 @@ import yaml
 from rapidfuzz import fuzz
 
 from gesprekopname import config, fields
+from gesprekopname.cache import cached
 from gesprekopname.examples import example_paths, read_example, school_folders
 from gesprekopname.segments import sentence_offsets
 from gesprekopname.types import Evidence, Segment
@@ -626,7 +627,7 @@ def _field_model(dirs: tuple[str, ...], rule_path: str | None, exclude: frozense
         rows = [row for d in data for row in d[0]]
         return fields.train(rows, np.vstack([d[1] for d in data]) if data else np.zeros((0, len(fields.FIELDS))))
 
-    return fields.cached([rule_file, *paths], build)
+    return cached("velden", [rule_file, *paths], build)
 
 
 # --- public -------------------------------------------------------------------------------------------
