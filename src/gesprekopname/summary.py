@@ -776,8 +776,25 @@ def _final_step(units: list[Unit], likely: list[int], p: np.ndarray, r: Rules) -
         return None
     summed_up = units[last].speaker == "begeleider" and r.agreement.search(units[last].text)
     before = [] if summed_up else [i for i in likely if i < last][:STEP_SENTENCES - 1]
-    step = _new_step(_by_time(units, [*before, last]), r)
+    accepted = [] if summed_up else _accepted_with(units, last, r)
+    step = _new_step(_by_time(units, [*before, last, *accepted]), r)
     return step if step.value else None
+
+
+def _accepted_with(units: list[Unit], proposal: int, r: Rules) -> list[int]:
+    """A begeleider's proposal the student takes up and fills in ("O ja, dat wil ik. Bij psychologie in
+    Utrecht."): the student's sentences that say yes and what they add belong to the step."""
+    if units[proposal].speaker != "begeleider" or units[proposal].question:
+        return []
+    after = proposal + 1
+    while after < len(units) and units[after].speaker == "begeleider" and not units[after].question:
+        after += 1
+    if after >= len(units) or units[after].speaker != "leerling" or not r.consent.match(units[after].text.strip()):
+        return []
+    answer = [after]
+    while len(answer) < 2 and answer[-1] + 1 < len(units) and units[answer[-1] + 1].speaker == "leerling":
+        answer.append(answer[-1] + 1)
+    return [i for i in answer if clean(r.consent.sub("", units[i].text.strip()), r)]  # a bare "Oké." adds nothing
 
 
 def _person(units: list[Unit], likely: list[int], r: Rules) -> tuple[str | None, list[Unit]]:
