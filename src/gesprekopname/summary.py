@@ -772,7 +772,8 @@ def _final_step(units: list[Unit], likely: list[int], p: np.ndarray, r: Rules) -
     if not likely:
         return None
     last = max(i for i in likely if p[i] >= FINAL_SHARE * p[likely[0]])
-    if any(u.speaker != "begeleider" and r.defer.search(u.text) for u in units[last + 1 :]):
+    # A deferral from either side ("je wilt eerst thuis praten") after or in the step: nothing agreed yet.
+    if any(not u.question and r.defer.search(u.text) for u in units[last:]):
         return None
     summed_up = units[last].speaker == "begeleider" and r.agreement.search(units[last].text)
     before = [] if summed_up else [i for i in likely if i < last][:STEP_SENTENCES - 1]
