@@ -14,6 +14,7 @@ import typer
 
 from gesprekopname import config
 from gesprekopname.errors import UserError
+from gesprekopname.types import Session
 
 app = typer.Typer(
     help="Loopbaangesprekken offline transcriberen, in fasen verdelen en bewaren.\n\n"
@@ -66,7 +67,7 @@ def _progress_bar(description: str):
 
 
 def _process(path: Path, leerling: str | None, model: str, bron: str = "bestand"):
-    from gesprekopname import pipeline, store
+    from gesprekopname import pipeline
 
     kind = pipeline.check_input(path)
     config.ensure_data_dir()  # before transcribing: fail fast, not after minutes of work
@@ -75,7 +76,13 @@ def _process(path: Path, leerling: str | None, model: str, bron: str = "bestand"
             transcript = pipeline.read_input(path, model=model, progress=update)
     else:
         transcript = pipeline.read_input(path)
-    session = pipeline.new_session(transcript, leerling, bron, path.name)
+    return _save(pipeline.new_session(transcript, leerling, bron, path.name))
+
+
+def _save(session: Session) -> Session:
+    """Store a new session; it then also knows the student's previous vervolgstap, for its verslag."""
+    from gesprekopname import store
+
     with _database() as db:
         store.save_session(db, session)
         session.vorige_vervolgstap = store.previous_vervolgstap(db, session)
@@ -680,7 +687,7 @@ def opnemen(
 
       gesprekopname opnemen --leerling Sanne --toestemming ouder --duur 900 --json > gesprek.json
     """
-    from gesprekopname import asr, record, reports, retention, store, transcripts
+    from gesprekopname import asr, record, reports, retention, transcripts
 
     if not leerling.strip():
         raise UserError("Geef de naam of een pseudoniem van de leerling met --leerling.")
@@ -688,9 +695,7 @@ def opnemen(
     model_dir = asr.resolve_model(model)  # before consent and capture: fail fast
     folder = record.Folder.create(leerling, _consent(leerling, toestemming), device)
     result = record.record(folder, device, model_dir, duur)
-    session = record.to_session(folder, result.transcript, result.warnings)
-    with _database() as db:
-        store.save_session(db, session)
+    session = _save(record.to_session(folder, result.transcript, result.warnings))
     audio = retention.dispose_recording(folder)
     _err(f"Opgenomen: {record.clock(session.duur)}, verloren invoerblokken: {result.overflows}. "
          f"Gesprek {session.id} is bewaard; {audio}.")
@@ -709,7 +714,7 @@ def herstel(
     Alles wat tot de laatste seconde op schijf stond, wordt getranscribeerd en bewaard met de toestemming
     van de opname; daarna wordt het geluid verwijderd.
     """
-    from gesprekopname import asr, record, retention, store
+    from gesprekopname import asr, record, retention
 
     folders, busy = record.unfinished()
     if busy:
@@ -726,9 +731,8 @@ def herstel(
         seconds = record.clock(audio.size / asr.SAMPLE_RATE)
         with _progress_bar(f"Herstellen van {name}") as update:
             transcript = asr.transcribe_audio(audio, model, update)
-        session = record.to_session(folder, transcript, [f"Hersteld uit een onderbroken opname: {seconds} bewaard."])
-        with _database() as db:
-            store.save_session(db, session)
+        note = f"Hersteld uit een onderbroken opname: {seconds} bewaard."
+        session = _save(record.to_session(folder, transcript, [note]))
         _err(f"De {name} is hersteld als gesprek {session.id} ({seconds}); {retention.dispose_recording(folder)}.")
         print(session.id)
 
