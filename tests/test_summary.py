@@ -167,7 +167,7 @@ def test_verwerken_json_gives_summary_and_evidence(home, tmp_path):
     export = json.loads(result.stdout)
     assert "banketbakker" in export["summary"]["vervolgstap"]
     assert export["summary"]["wanneer"] == "voor de kerstvakantie"
-    assert export["summary"]["contact"] == "mevrouw Bulut"
+    assert export["summary"]["contact"] == "mevrouw Bulut, de decaan"  # who she is comes along
     assert export["evidence"]["vervolgstap"][0]["quote"] == "Een dag meelopen bij de opleiding banketbakker."
     assert export["evidence"]["kwaliteiten"][0]["start"] == pytest.approx(9.0, abs=0.01)
 

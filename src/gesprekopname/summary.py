@@ -804,8 +804,17 @@ def _person(units: list[Unit], likely: list[int], r: Rules) -> tuple[str | None,
     for i in likely:
         people = _people(units[i], r, known)
         if people:
-            return people[0], [units[i]]
+            return _with_apposition(people[0], units[i].text), [units[i]]
     return None, []
+
+
+# What follows a name to say who that is: "Linda, mijn praktijkbegeleider", "Els, de coördinator van het taalcafé".
+_APPOSITION = r"\s*,\s*((?:de|het|mijn|m'n|onze|jouw|je|die|een)\s[^,.;:!?]{2,50})"
+
+
+def _with_apposition(person: str, text: str) -> str:
+    found = re.search(re.escape(person) + _APPOSITION, text, re.IGNORECASE)
+    return f"{person}, {found.group(1).strip()}" if found else person
 
 
 def _paired(obstacles: list[tuple[str, Unit]], solutions: list[tuple[str, Unit]], units: list[Unit]
