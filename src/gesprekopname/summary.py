@@ -67,6 +67,7 @@ class Rules:
     reach_out: re.Pattern
     times: tuple[re.Pattern, ...]
     any_time: re.Pattern  # all of them at once: is there a time in the sentence at all
+    time_detail: re.Pattern  # what may follow a time and belongs to it ("om half elf", "bij de koffie")
     titles: frozenset[str]
     roles: frozenset[str]
     not_names: frozenset[str]
@@ -121,6 +122,7 @@ def _rules(path: str | None) -> Rules:
         reach_out=_any(raw["contactwoorden"]),
         times=tuple(_words([p]) for p in raw["tijd"]),
         any_time=_words(raw["tijd"]),
+        time_detail=re.compile(raw["tijd_detail"], re.IGNORECASE),
         titles=frozenset(names["titels"]),
         roles=frozenset(names["rollen"]),
         not_names=frozenset(names["geen_naam"]),
@@ -423,9 +425,20 @@ def _time_in(units: list[Unit], r: Rules) -> tuple[str | None, list[Unit]]:
         for unit in units:
             found = pattern.search(unit.text)
             if found:
-                value = found.group(0)
+                value = found.group(0) + _time_details(unit.text, found.end(), r)
                 return value[0].lower() + value[1:], [unit]
     return None, []
+
+
+def _time_details(text: str, end: int, r: Rules, most: int = 2) -> str:
+    """What directly follows the time and pins it down: "donderdag" + " om half elf, bij de koffie"."""
+    details = ""
+    for _ in range(most):
+        more = r.time_detail.match(text, end)
+        if not more:
+            break
+        details, end = details + more.group(0), more.end()
+    return details.rstrip()
 
 
 def _when(units: list[Unit], step: Step | None, r: Rules) -> tuple[str | None, list[Unit]]:
