@@ -65,6 +65,8 @@ class Rules:
     defer: re.Pattern
     step: re.Pattern
     reach_out: re.Pattern
+    quality_words: re.Pattern  # words that name a quality (geduldig, precies) or a motive (belangrijk, hekel)
+    motive_words: re.Pattern
     times: tuple[re.Pattern, ...]
     any_time: re.Pattern  # all of them at once: is there a time in the sentence at all
     time_detail: re.Pattern  # what may follow a time and belongs to it ("om half elf", "bij de koffie")
@@ -120,6 +122,8 @@ def _rules(path: str | None) -> Rules:
         defer=_any(raw["uitstel"]),
         step=_any(raw["stapwoorden"]),
         reach_out=_any(raw["contactwoorden"]),
+        quality_words=_words(raw["kwaliteitswoorden"]),
+        motive_words=_words(raw["motiefwoorden"]),
         times=tuple(_words([p]) for p in raw["tijd"]),
         any_time=_words(raw["tijd"]),
         time_detail=re.compile(raw["tijd_detail"], re.IGNORECASE),
@@ -590,6 +594,7 @@ def _signals(units: list[Unit], chosen: dict[str, list[Unit]], r: Rules) -> list
             ("afspraak", r.agreement.search(text)), ("instemming", r.consent.match(text.strip())),
             ("verandering", r.change.search(text)), ("uitstel", r.defer.search(text)),
             ("stap", r.step.search(text)), ("contactwoord", r.reach_out.search(text)),
+            ("kwaliteitwoord", r.quality_words.search(text)), ("motiefwoord", r.motive_words.search(text)),
             ("samenvatting", _SUMMARY_START.match(text)), ("citaat", _QUOTED.search(text)),
             ("leeg", r.empty.match(text.strip(" ,.!?…")))) if hit}
         out.append(found | picked[id(unit)] | later)
