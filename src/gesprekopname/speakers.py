@@ -21,7 +21,8 @@ from scipy.fft import dct
 from scipy.optimize import minimize
 from scipy.special import expit
 
-from gesprekopname.config import load_prompt
+from gesprekopname.cache import cached
+from gesprekopname.config import PROMPTS_DIR, load_prompt
 from gesprekopname.examples import example_paths, read_example, school_folders
 from gesprekopname.segments import sentence_offsets, sentences, split_at
 from gesprekopname.types import ROLES, Segment, Word
@@ -342,8 +343,10 @@ def example_dialogues(paths: list[Path]) -> list[list[tuple[str, str]]]:
 
 @cache
 def role_model() -> RoleModel:
-    """Trained at first use from the example conversations (ours and a school's own)."""
-    return train(example_dialogues(example_paths(school_folders())))
+    """Trained from the example conversations (ours and a school's own) once, then loaded from the model cache:
+    training takes seconds, and every run that has no voice tags needs it."""
+    paths = example_paths(school_folders())
+    return cached("rollen", [PROMPTS_DIR / "rollen.yaml", *paths], lambda: train(example_dialogues(paths)))
 
 
 def train(dialogues: list[list[tuple[str, str]]]) -> RoleModel:
