@@ -11,15 +11,14 @@ keywords point at, times, names, agreement, change, "eerst met mijn ouders", the
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
-import simplemma
 from scipy import sparse
 from scipy.special import expit
+
+from gesprekopname.words import lemmas
 
 FIELDS = ("ervaring", "rol", "kwaliteiten", "motieven", "inzicht",
           "vervolgstap", "wanneer", "contact", "belemmeringen", "oplossingen")
@@ -36,7 +35,6 @@ STOP = frozenset(["de", "het", "een", "en", "of", "maar", "dan", "dat", "die", "
                   "naar", "uit", "over", "door", "als", "ik", "je", "jij", "hij", "zij", "ze", "we", "wij", "u",
                   "mijn", "m'n", "haar", "zijn", "hun", "jouw", "is", "was", "ben", "bent", "had", "heb", "hebben",
                   "wordt", "worden", "zal", "zou", "kan", "kun", "moet", "wil", "ga", "gaan"])
-_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -44,15 +42,6 @@ class FieldModel:
     index: dict[str, int]  # feature name -> row of weights
     weights: np.ndarray  # (features, fields)
     bias: np.ndarray  # (fields,)
-
-
-@cache
-def _lemma(token: str) -> str:
-    return simplemma.lemmatize(token, lang="nl").lower()
-
-
-def lemmas(text: str) -> list[str]:
-    return [_lemma(t) for t in _WORD.findall(text.lower())]
 
 
 # --- features -----------------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-import simplemma
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
@@ -31,9 +30,9 @@ from gesprekopname.cache import cached
 from gesprekopname.examples import example_paths, read_example, school_folders
 from gesprekopname.segments import sentence_offsets, split_at
 from gesprekopname.types import OVERIG, PHASES, PhaseSpan, Segment
+from gesprekopname.words import WORD, lemma, lemmas
 
 LABELS = (*PHASES, OVERIG)
-_WORD = re.compile(r"\w+")
 _ASK_KEYS = ("vragen", "overgangen", "woorden")
 _SAY_KEYS = ("antwoorden", "woorden")
 
@@ -82,15 +81,6 @@ class Bank:
     corrections: dict[str, str] = field(default_factory=dict)
 
 
-@cache
-def _lemma(token: str) -> str:
-    return simplemma.lemmatize(token, lang="nl").lower()
-
-
-def _lemmas(text: str) -> list[str]:
-    return [_lemma(t) for t in _WORD.findall(text.lower())]
-
-
 # --- the cue bank -----------------------------------------------------------------------------------
 
 
@@ -121,15 +111,15 @@ def _cues(extra_paths: tuple[str, ...]) -> Cues:
     raw = config.load_prompt("fasen.yaml")
     for path in extra_paths:
         raw = _merge(raw, config.load_yaml_file(Path(path)))
-    stop = frozenset(_lemma(w) for w in raw["stopwoorden"]) | frozenset(raw["stopwoorden"])
+    stop = frozenset(lemma(w) for w in raw["stopwoorden"]) | frozenset(raw["stopwoorden"])
     ask_docs = [_phrases(raw, label, _ASK_KEYS) for label in LABELS]
     say_docs = [_phrases(raw, label, _SAY_KEYS) for label in LABELS]
     vocab: dict[str, int] = {}
     for docs in (*ask_docs, *say_docs):
         for phrase in docs:
-            for key in _features(_lemmas(phrase), stop):
+            for key in _features(lemmas(phrase), stop):
                 vocab.setdefault(key, len(vocab))
-    cues = [(" ".join(_lemmas(q)), i) for i, label in enumerate(LABELS)
+    cues = [(" ".join(lemmas(q)), i) for i, label in enumerate(LABELS)
             for key in ("vragen", "overgangen") for q in raw.get(label, {}).get(key) or []]
     return Cues(
         vocab=vocab,
@@ -166,7 +156,7 @@ def _log_odds(docs: list[list[str]], vocab: dict[str, int], stop: frozenset[str]
     counts = np.full((len(vocab), len(LABELS)), 0.5)
     for i, phrases in enumerate(docs):
         for phrase in phrases:
-            for key in _features(_lemmas(phrase), stop):
+            for key in _features(lemmas(phrase), stop):
                 counts[vocab[key], i] += 1
     logp = np.log(counts / counts.sum(axis=0))
     return logp - logp.mean(axis=1, keepdims=True)
@@ -174,7 +164,7 @@ def _log_odds(docs: list[list[str]], vocab: dict[str, int], stop: frozenset[str]
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern:
     """All phrases of two or more lemmas, longest first, as one pattern over a lemmatised sentence."""
-    forms = {" ".join(_lemmas(p)) for p in phrases}
+    forms = {" ".join(lemmas(p)) for p in phrases}
     forms = sorted((f for f in forms if " " in f), key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(map(re.escape, forms)) + r")\b" if forms else r"(?!)")
 
@@ -231,8 +221,8 @@ def _read(units: list[_Unit], cues: Cues, fix=lambda lemma: lemma, likeness: boo
     """Lemmas and the cue bank's evidence per sentence; `fix` corrects misrecognised lemmas."""
     out, asks = [], []
     for n, unit in enumerate(units):
-        tokens = _WORD.findall(unit.text.lower())
-        lemmas = [fix(_lemma(t)) for t in tokens]
+        tokens = WORD.findall(unit.text.lower())
+        lemmas = [fix(lemma(t)) for t in tokens]
         question = _is_question(unit.text, tokens[0] if tokens else "", cues)
         keys = [cues.vocab[k] for k in _features(lemmas, cues.stop) if k in cues.vocab]
         cue = np.zeros(5 * len(LABELS))
@@ -365,7 +355,7 @@ def _build(extra_paths: tuple[str, ...], example_dirs: tuple[str, ...], exclude:
         weights=_train(x, y, weight / weight.mean()) if examples else np.zeros((0, len(LABELS))),
         log_prior=np.log(prior / prior.sum()),
         costs=_costs([[LABELS.index(phase) for _, phase, _ in e] for e in examples], cues.settings),
-        words=tuple(sorted({w for e in examples for _, _, t in e for w in _lemmas(t)}
+        words=tuple(sorted({w for e in examples for _, _, t in e for w in lemmas(t)}
                         | {w for w in cues.vocab if "~" not in w})),
     )
 

@@ -7,12 +7,12 @@ import re
 import unicodedata
 from functools import cache
 
-import simplemma
 import sqlite_utils
 from rapidfuzz import fuzz
 
 from gesprekopname import config, store, transcripts
 from gesprekopname.types import Segment
+from gesprekopname.words import lemmas
 
 _WORD = re.compile(r"\w+")
 QUOTE_CHARS = 300
@@ -32,8 +32,7 @@ def _plain(text: str) -> str:
 
 def _content(text: str) -> set[str]:
     stop = frozenset(wording()["stopwoorden"])
-    lemmas = {simplemma.lemmatize(w, lang="nl").lower() for w in _WORD.findall(text.lower())}
-    return {w for w in lemmas if len(w) > 2 and not w.isdigit() and w not in stop}
+    return {w for w in lemmas(text) if len(w) > 2 and not w.isdigit() and w not in stop}
 
 
 def _same_word(a: str, b: str) -> bool:
