@@ -14,6 +14,7 @@ import typer
 
 from gesprekopname import config
 from gesprekopname.errors import UserError
+from gesprekopname.transcripts import clock
 from gesprekopname.types import Session
 
 app = typer.Typer(
@@ -132,7 +133,7 @@ def _previous_step(step: dict) -> str:
     lines = [f"Vorige vervolgstap #{step['id']} ({step['datum'][:10]}, {step['status']}): {step['wat']}"]
     suggestion = step.get("voorstel")
     if suggestion:
-        lines.append(f"  Besproken op {_duration(suggestion['start'])}: \"{suggestion['quote']}\"")
+        lines.append(f"  Besproken op {clock(suggestion['start'])}: \"{suggestion['quote']}\"")
         if suggestion["status"]:
             lines.append(f"  Voorstel: {suggestion['status']}. Zet het met: gesprekopname vervolgstap {step['id']} "
                          f"--status {suggestion['status'].replace(' ', '-')}")
@@ -312,11 +313,6 @@ def _edit_in_editor(text: str) -> str:
         Path(name).unlink(missing_ok=True)
 
 
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds or 0), 60)
-    return f"{minutes}:{secs:02d}"
-
-
 @app.command()
 def lijst(as_json: Annotated[bool, typer.Option("--json", help="Als JSON-lijst.")] = False) -> None:
     """Toon alle bewaarde gesprekken, nieuwste eerst."""
@@ -335,7 +331,7 @@ def lijst(as_json: Annotated[bool, typer.Option("--json", help="Als JSON-lijst."
 
     table = Table("id", "leerling", "datum", "duur", "segmenten", "bestand")
     for r in rows:
-        table.add_row(r["id"], r["leerling"] or "-", r["datum"][:16].replace("T", " "), _duration(r["duur"]),
+        table.add_row(r["id"], r["leerling"] or "-", r["datum"][:16].replace("T", " "), clock(r["duur"]),
                       str(r["segmenten"]), r["bestand"] or "-")
     Console().print(table)
 
@@ -460,7 +456,7 @@ def _step_lines(step: dict | None) -> list[str]:
              + (f" ({details})" if details else "")]
     suggestion = step.get("voorstel")
     if suggestion:
-        lines.append(f"Gesprek {suggestion['gesprek']} op {_duration(suggestion['start'])}: "
+        lines.append(f"Gesprek {suggestion['gesprek']} op {clock(suggestion['start'])}: "
                      f"\"{_short(suggestion['quote'])}\"")
         if suggestion["status"]:
             lines.append(f"Voorstel: {suggestion['status']} (gesprekopname vervolgstap {step['id']} "
@@ -586,7 +582,7 @@ def _print_hits(hits: list[dict]) -> None:
 
     console = Console(highlight=False, soft_wrap=True)
     for hit in hits:
-        where = f"samenvatting: {hit['veld']}" if hit["veld"] else f"{_duration(hit['start'])} {hit['fase'] or ''}"
+        where = f"samenvatting: {hit['veld']}" if hit["veld"] else f"{clock(hit['start'])} {hit['fase'] or ''}"
         line = f"{hit['session_id']}  {hit['datum'][:10]}  {hit['leerling'] or '-'}  {where.strip()}  "
         if not console.is_terminal:  # pipes and files keep the « » markers
             print(line + hit["snippet"])
@@ -697,7 +693,7 @@ def opnemen(
     result = record.record(folder, device, model_dir, duur)
     session = _save(record.to_session(folder, result.transcript, result.warnings))
     audio = retention.dispose_recording(folder)
-    _err(f"Opgenomen: {record.clock(session.duur)}, verloren invoerblokken: {result.overflows}. "
+    _err(f"Opgenomen: {clock(session.duur)}, verloren invoerblokken: {result.overflows}. "
          f"Gesprek {session.id} is bewaard; {audio}.")
     _print_warnings(session.warnings)
     print(transcripts.render(session, "json") if as_json else reports.verslag(session))
@@ -728,7 +724,7 @@ def herstel(
             folder.discard()
             _err(f"De {name} bevatte nog geen geluid en is verwijderd.")
             continue
-        seconds = record.clock(audio.size / asr.SAMPLE_RATE)
+        seconds = clock(audio.size / asr.SAMPLE_RATE)
         with _progress_bar(f"Herstellen van {name}") as update:
             transcript = asr.transcribe_audio(audio, model, update)
         note = f"Hersteld uit een onderbroken opname: {seconds} bewaard."

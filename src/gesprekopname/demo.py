@@ -11,15 +11,11 @@ from rich.table import Table
 
 from gesprekopname import asr, pipeline, reports, store, transcripts
 from gesprekopname.config import SAMPLE_DIR
+from gesprekopname.transcripts import clock
 from gesprekopname.types import Session
 
 AUDIO = SAMPLE_DIR / "demo-fragment.flac"
 CONVERSATION = SAMPLE_DIR / "demo-gesprek.vtt"
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes}:{secs:02d}"
 
 
 def _transcribe_fragment(console: Console) -> None:
@@ -28,7 +24,7 @@ def _transcribe_fragment(console: Console) -> None:
         transcript = asr.transcribe(AUDIO)
         analysis = pipeline.analyse(transcript.segments, audio=transcript.audio)
     for seg in analysis.segments:
-        console.print(f"[dim]{_clock(seg.start)}[/dim] [bold]{seg.speaker or '?'}[/bold] {seg.text}")
+        console.print(f"[dim]{clock(seg.start)}[/dim] [bold]{seg.speaker or '?'}[/bold] {seg.text}")
     console.print(f"[dim]({len(transcript.segments)} segmenten uit {transcript.duration:.0f} s gesynthetiseerde spraak;"
                   " echte opnamen worden veel beter herkend.)[/dim]\n")
 
@@ -38,10 +34,10 @@ def _show_session(console: Console, session: Session) -> None:
     table = Table("fase", "van", "tot", "duur", "segmenten")
     for span in session.phases:
         count = sum(span.start <= seg.start < span.end for seg in session.segments)
-        table.add_row(span.phase, _clock(span.start), _clock(span.end), f"{span.end - span.start:.0f} s", str(count))
+        table.add_row(span.phase, clock(span.start), clock(span.end), f"{span.end - span.start:.0f} s", str(count))
     console.print(table)
     for seg in session.segments[:6]:
-        console.print(f"[dim]{_clock(seg.start)}[/dim] [bold]{seg.speaker or '?'}[/bold] "
+        console.print(f"[dim]{clock(seg.start)}[/dim] [bold]{seg.speaker or '?'}[/bold] "
                       f"[cyan]({seg.phase})[/cyan] {seg.text}")
     console.print(f"[dim]... en nog {len(session.segments) - 6} segmenten.[/dim]\n")
     console.rule("3. Het gespreksverslag voor de begeleider (samenvatting met citaten)")

@@ -37,6 +37,7 @@ import numpy as np
 from gesprekopname import asr, config
 from gesprekopname.asr import SAMPLE_RATE
 from gesprekopname.errors import UserError
+from gesprekopname.transcripts import clock
 from gesprekopname.types import Segment, Session, Transcript
 
 META, PCM, LOCK = "opname.json", "audio.pcm", "opname.lock"
@@ -273,11 +274,6 @@ def to_session(folder: Folder, transcript: Transcript, warnings: list[str]) -> S
     session = pipeline.new_session(transcript, folder.meta["leerling"], "opname", None)
     return replace(session, id=folder.meta["id"], datum=folder.meta["start"],
                    toestemming=folder.meta["toestemming"], warnings=warnings + session.warnings)
-
-
-def clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes}:{secs:02d}"
 
 
 # --- transcription while recording -------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from pathlib import Path
 from gesprekopname import config, transcripts
 from gesprekopname.errors import UserError
 from gesprekopname.segments import sentences
+from gesprekopname.transcripts import clock
 from gesprekopname.types import OVERIG, PHASES, ROLES, Session
 
 ACTIEPLAN_MAX_WORDS = 150
@@ -130,12 +131,6 @@ class Document:
 
 
 # ---------------------------------------------------------------- small helpers
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds or 0), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def _percent(share: float) -> str:
@@ -294,7 +289,7 @@ def _header(data: dict, w: dict) -> Section:
     rows = [
         _plain_row(k["leerling"], data.get("leerling"), unknown),
         _plain_row(k["datum"], _date(data.get("datum")), unknown),
-        _plain_row(k["duur"], _clock(data["duur"]), unknown),
+        _plain_row(k["duur"], clock(data["duur"]), unknown),
         _plain_row(k["begeleider"], _describe(data.get("begeleider"), w), unknown),
         _plain_row(k["toestemming"], _consent(data.get("toestemming"), w), unknown),
     ]
@@ -353,12 +348,12 @@ def _coverage(data: dict, w: dict) -> Section:
     for phase, start, end in spans:
         seconds[phase] = seconds.get(phase, 0.0) + max(0.0, end - start)
     rows = [
-        [w["fasen"][phase], _clock(seconds[phase]), _percent(seconds[phase] / total) if total else "-"]
+        [w["fasen"][phase], clock(seconds[phase]), _percent(seconds[phase] / total) if total else "-"]
         if seconds.get(phase) else [w["fasen"][phase], d["niet_aan_bod"], "-"]
         for phase in PHASES
     ]
     if seconds.get(OVERIG):
-        rows.append([w["fasen"][OVERIG], _clock(seconds[OVERIG]), _percent(seconds[OVERIG] / total)])
+        rows.append([w["fasen"][OVERIG], clock(seconds[OVERIG]), _percent(seconds[OVERIG] / total)])
     skipped = [w["fasen"][phase] for phase in PHASES if not seconds.get(phase)]
     note = d["overgeslagen"].format(fasen=_join(skipped, w)) if skipped else d["niets_overgeslagen"]
     labels = {phase: w["fasen"][phase] for phase in (*PHASES, OVERIG)}
@@ -371,7 +366,7 @@ def _feedback(data: dict, w: dict) -> Section:
     f = w["verslag"]["feedback"]
     seconds = speaking_time(data["segments"])
     total = sum(seconds.values())
-    share = {role: f"{_percent(s / total)} ({_clock(s)})" for role, s in seconds.items()} if total else {}
+    share = {role: f"{_percent(s / total)} ({clock(s)})" for role, s in seconds.items()} if total else {}
     questions = count_questions(data["segments"], w["vragen"])
     rows = [
         _plain_row(f["spreektijd"], f["spreektijd_waarde"].format(**share) if share else None, f["geen_sprekers"]),
@@ -489,7 +484,7 @@ def render_markdown(document: Document) -> str:
 
 
 def _md_quote(quote: Quote) -> str:
-    return f"„{quote.text}” ({_clock(quote.start)})"
+    return f"„{quote.text}” ({clock(quote.start)})"
 
 
 def _md_row(row: Row) -> list[str]:
@@ -534,7 +529,7 @@ def _md_timeline(block: Timeline) -> list[str]:
         phase = next((phase for phase, start, end in block.spans if start <= moment < end), None)
         cells.append(block.labels[phase][0].upper() if phase in block.labels else "·")
     legend = ", ".join(f"{label[0].upper()} = {label}" for label in block.labels.values())
-    bar = f"{_clock(0)} {''.join(cells)} {_clock(block.duration)}"
+    bar = f"{clock(0)} {''.join(cells)} {clock(block.duration)}"
     return [f"**{block.title}**", "", "```", bar, "```", "", legend]
 
 
@@ -603,7 +598,7 @@ def render_html(document: Document) -> str:
 
 def _html_quotes(quotes: list[Quote]) -> str:
     return "".join(
-        f'<span class="citaat">„{escape(q.text)}” <span class="tijd">({_clock(q.start)})</span></span>' for q in quotes
+        f'<span class="citaat">„{escape(q.text)}” <span class="tijd">({clock(q.start)})</span></span>' for q in quotes
     )
 
 
@@ -645,11 +640,11 @@ def _html_timeline(block: Timeline) -> str:
     bars = "".join(
         f'<rect x="{start * scale:.1f}" y="0" width="{max(1.0, (end - start) * scale):.1f}" height="36" '
         f'fill="{_COLOURS.get(phase, _COLOURS[OVERIG])}"><title>{escape(block.labels.get(phase, phase))} '
-        f"{_clock(start)}-{_clock(end)}</title></rect>"
+        f"{clock(start)}-{clock(end)}</title></rect>"
         for phase, start, end in block.spans
     )
-    axis = (f'<text x="0" y="56">{_clock(0)}</text>'
-            f'<text x="{width}" y="56" text-anchor="end">{_clock(block.duration)}</text>')
+    axis = (f'<text x="0" y="56">{clock(0)}</text>'
+            f'<text x="{width}" y="56" text-anchor="end">{clock(block.duration)}</text>')
     legend = "".join(
         f'<rect x="{i * 200}" y="72" width="16" height="16" fill="{_COLOURS[phase]}"/>'
         f'<text x="{i * 200 + 22}" y="85">{escape(label)}</text>'

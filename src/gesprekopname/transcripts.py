@@ -335,6 +335,13 @@ def _label(segment: Segment) -> str | None:
     return segment.speaker.capitalize() if segment.speaker in ROLES else None
 
 
+def clock(seconds: float) -> str:
+    """A moment or length in a conversation as people read it: 2:07, or 1:02:07 past the hour."""
+    minutes, secs = divmod(round(seconds or 0), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 def _clock(seconds: float, separator: str = ".") -> str:
     hours, millis = divmod(round(seconds * 1000), 3_600_000)
     minutes, millis = divmod(millis, 60_000)
