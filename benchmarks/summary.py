@@ -24,7 +24,9 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-os.environ.setdefault("GESPREKOPNAME_HOME", tempfile.mkdtemp(prefix="gesprekopname-bench-"))
+# A throwaway data directory, removed when the run ends.
+_HOME = tempfile.TemporaryDirectory(prefix="gesprekopname-bench-")
+os.environ.setdefault("GESPREKOPNAME_HOME", _HOME.name)
 
 import conditions  # noqa: E402
 from evaluate import dialog_paths, long_conversation  # noqa: E402

@@ -255,6 +255,9 @@ def _text_evidence(
     return evidence, model.moves(texts)
 
 
+_QUOTES = "\"'“„‘«"
+
+
 def _is_echo(text: str, before: list[str]) -> bool:
     """A short sentence mostly made of words just said: the begeleider repeating the leerling."""
     w = _rules()["gewichten"]
@@ -279,6 +282,9 @@ def _features(texts: list[str], k: int) -> dict[str, float]:
     feats[f"lengte:{size}"] = 1.0
     feats["regels"] = sentence_score(text) / 4
     feats["echo"] = float(_is_echo(text, texts[max(0, k - 2) : k]))
+    # Words taken up by the next sentence were probably the leerling's: a begeleider echoes them.
+    feats["nagezegd"] = float(k + 1 < len(texts) and _is_echo(texts[k + 1], [text]))
+    feats["citaat"] = float(text.lstrip()[:1] in _QUOTES)
     before = k > 0 and is_question(texts[k - 1])
     after = k + 1 < len(texts) and is_question(texts[k + 1])
     feats[f"context:{before:d}{after:d}{size}{_end_mark(text)}"] = 1.0
@@ -301,7 +307,8 @@ def _boundary_features(texts: list[str], k: int) -> dict[str, float]:
             f"eerste:{first}": 1.0, f"vraag_eerste:{asked:d} {first}": 1.0,
             f"vorige_begin:{_first_lemma(before)}": 1.0,
             f"lengte:{min(len(text.split()), 12) // 3}": 1.0, f"vorige_lengte:{min(len(before.split()), 12) // 3}": 1.0,
-            "regels": score, "vorige_regels": prior, "regels_maal": score * prior}
+            "regels": score, "vorige_regels": prior, "regels_maal": score * prior,
+            "echo": float(_is_echo(text, [before]))}
 
 
 def _first_lemma(text: str) -> str:
