@@ -1,12 +1,13 @@
 """Summary fields against the gold of .dialog files, per condition (T1/T2/T3), and the summary's speed.
 
     /work/venv/bin/python benchmarks/summary.py [--set dev|voorbeelden|hard] [--condities T1 T3] [-v]
-        [--folds 5] [--afstemmen] [--snelheid]
+        [--folds 5] [--afstemmen] [--snelheid] [--streng]
 
 The whole analysis runs as in the pipeline (speakers, phases, summary). dev and hard are held out: the models
 learn from the example conversations only. --set voorbeelden scores the examples by k-fold cross-validation:
 each fold with a summary model and a phase model trained without it; --afstemmen then tunes the thresholds
-of samenvatting.yaml (drempels) on those folds. Scoring as in
+of samenvatting.yaml (drempels) on those folds, by the strict score (--streng: a wrong list item counts
+against, as a wrong value is worse than none). Scoring as in
 ../shared/data/README.md: lowercase word tokens; a string field is found when max(token F1, token recall)
 against gold is at least 0.5; a list field scores the share of gold items that some output item finds; a null
 gold is found when the output is null or empty.
@@ -54,12 +55,18 @@ def overlap(output: str, gold: str) -> float:
     return max(2 * precision * recall / (precision + recall), recall)
 
 
-def field_score(output, gold) -> float:
+def field_score(output, gold, strict: bool = False) -> float:
+    """The README's score; `strict` also counts a list's wrong items (F1 of found gold items and right output
+    items), as a wrong item is worse than none: the thresholds are tuned on that."""
     if not gold:
         return float(not output)
     if isinstance(gold, list):
         items = output or []
-        return sum(any(overlap(o, g) >= FOUND for o in items) for g in gold) / len(gold)
+        recall = sum(any(overlap(o, g) >= FOUND for o in items) for g in gold) / len(gold)
+        if not strict or not items or not recall:
+            return recall
+        precision = sum(any(overlap(o, g) >= FOUND for g in gold) for o in items) / len(items)
+        return 2 * precision * recall / (precision + recall)
     return float(bool(output) and overlap(output, gold) >= FOUND)
 
 
@@ -85,13 +92,14 @@ def readings(paths: list[Path], conds: tuple[str, ...], folds: int
 
 
 def field_scores(paths: list[Path], conds: tuple[str, ...], verbose: bool = False, folds: int = 0,
-                 read_: list | None = None, thresholds: dict | None = None) -> dict[str, dict[str, float]]:
+                 read_: list | None = None, thresholds: dict | None = None, strict: bool = False
+                 ) -> dict[str, dict[str, float]]:
     """Per condition, per gold field, the mean score over the conversations."""
     scores: dict[str, dict[str, list[float]]] = {c: {f: [] for f in GOLD_FIELDS} for c in conds}
     for dialog, cond, reading in read_ if read_ is not None else readings(paths, conds, folds):
         out = summary.decide(reading, thresholds)[0]
         for f in GOLD_FIELDS:
-            s = field_score(out.get(f), dialog.gold.get(f))
+            s = field_score(out.get(f), dialog.gold.get(f), strict)
             scores[cond][f].append(s)
             if verbose and s < 1:
                 print(f"  {cond} {dialog.name} {f}: {s:.2f}\n    gold: {dialog.gold.get(f)}"
@@ -116,7 +124,7 @@ def tune(read_: list, conds: tuple[str, ...]) -> dict[str, float]:
         for field in best:
             trials = []
             for t in GRID:
-                scores = field_scores([], conds, read_=read_, thresholds=best | {field: t})
+                scores = field_scores([], conds, read_=read_, thresholds=best | {field: t}, strict=True)
                 trials.append((sum(sum(s.values()) for s in scores.values()), t))
             best[field] = max(trials)[1]
     return best
@@ -140,6 +148,7 @@ def main() -> None:
     parser.add_argument("--afstemmen", action="store_true", help="tune the thresholds on the folds (voorbeelden)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every field that is not found")
     parser.add_argument("--snelheid", action="store_true", help="also time the summary on a long conversation")
+    parser.add_argument("--streng", action="store_true", help="also the strict scores: wrong list items count")
     args = parser.parse_args()
     paths = dialog_paths(args.set)
     conds = tuple(args.condities)
@@ -148,6 +157,9 @@ def main() -> None:
     else:
         read_ = readings(paths, conds, args.folds if args.set == "voorbeelden" else 0)
         show(field_scores(paths, conds, args.verbose, read_=read_), len(paths))
+        if args.streng:
+            print("\nstreng (foute lijstitems tellen mee):")
+            show(field_scores(paths, conds, read_=read_, strict=True), len(paths))
         if args.afstemmen:
             best = tune(read_, conds)
             print("\ndrempels:\n" + "".join(f"  {f}: {t}\n" for f, t in best.items()))
