@@ -103,6 +103,19 @@ def test_text_only_roles_per_sentence():
     assert all(s.speaker in ("begeleider", "leerling") for s in out)
 
 
+def test_a_named_insight_and_the_begeleiders_echo_get_their_own_speakers():
+    # The student's tentative name ends in a question mark; the begeleider repeats it: the echo, not the
+    # question mark, tells who said what.
+    turns = [
+        ("B", "Als je dit een naam zou moeten geven, wat zou het dan zijn?"),
+        ("S", '"Rust in de storm"?'),
+        ("B", "Rust in de storm. Mooi."),
+        ("S", "Ja, zo voelde het wel."),
+    ]
+    out = assign_speakers(_untagged(turns))
+    assert _out_sentences(out) == _gold_sentences(turns)
+
+
 def test_posterior_decoding_takes_the_likely_state_per_sentence():
     # One strong begeleider sentence between two weak leerling ones, changes cheap: each sentence
     # follows its own evidence; with costly changes the weak ones follow their strong neighbour.

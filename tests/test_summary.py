@@ -38,6 +38,20 @@ def test_later_agreement_replaces_earlier_proposal():
     assert quotes(evidence, "vervolgstap") == ["Dan spreken we af: in maart loop je een dag mee bij de opleiding kok."]
 
 
+def test_the_step_keeps_what_it_names_from_an_earlier_sentence():
+    fields, evidence = summarise(conversation(
+        ("vooruitkijken", "S", "Ik wil weten of er een opleiding is waar je mensen met computers helpt."),
+        ("vooruitkijken", "B", "Die is er. Op het ROC heb je ook Medewerker ICT support."),
+        ("vooruitkijken", "S", "O. Dat wist ik niet."),
+        ("vooruitkijken", "B", "Wat heb je nodig om te kiezen?"),
+        ("vooruitkijken", "S", "Dat ik daar ook een keer meeloop. En ik moet me voor 1 april aanmelden, toch?"),
+        ("vooruitkijken", "B", "Klopt. Dus wat spreken we af?"),
+        ("vooruitkijken", "S", "Dat ik meeloop bij ICT support. Voor de voorjaarsvakantie."),
+    ))
+    assert "Medewerker ICT support" in fields["vervolgstap"]
+    assert "Op het ROC heb je ook Medewerker ICT support." in quotes(evidence, "vervolgstap")
+
+
 def test_first_talking_with_parents_gives_no_step():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "B", "Wat wordt je vervolgstap?"),
