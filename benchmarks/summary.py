@@ -16,21 +16,16 @@ gold is found when the output is null or empty.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-# A throwaway data directory, removed when the run ends.
-_HOME = tempfile.TemporaryDirectory(prefix="gesprekopname-bench-")
-os.environ.setdefault("GESPREKOPNAME_HOME", _HOME.name)
 
 import conditions  # noqa: E402
-from evaluate import dialog_paths, long_conversation  # noqa: E402
+from evaluate import dialog_paths, long_conversation  # noqa: E402  (also gives the run its throwaway data directory)
 
 from gesprekopname import phases, speakers, summary  # noqa: E402
 

@@ -12,7 +12,7 @@ from rapidfuzz import fuzz
 
 from gesprekopname import config, store, transcripts
 from gesprekopname.types import Segment
-from gesprekopname.words import lemmas
+from gesprekopname.words import content
 
 _WORD = re.compile(r"\w+")
 QUOTE_CHARS = 300
@@ -32,7 +32,7 @@ def _plain(text: str) -> str:
 
 def _content(text: str) -> set[str]:
     stop = frozenset(wording()["stopwoorden"])
-    return {w for w in lemmas(text) if len(w) > 2 and not w.isdigit() and w not in stop}
+    return {w for w in content(text, stop) if not w.isdigit()}
 
 
 def _same_word(a: str, b: str) -> bool:

@@ -27,7 +27,7 @@ from gesprekopname.cache import cached
 from gesprekopname.examples import example_paths, read_example, school_folders
 from gesprekopname.segments import sentence_offsets
 from gesprekopname.types import Evidence, Segment
-from gesprekopname.words import lemmas
+from gesprekopname.words import content
 
 STRING_FIELDS = ("ervaring", "rol", "verwachtingen", "inzicht", "vervolgstap", "wanneer", "contact")
 LIST_FIELDS = ("kwaliteiten", "motieven", "belemmeringen", "oplossingen", "competenties")
@@ -805,15 +805,11 @@ def _builds_on(units: list[Unit], last: int, earlier: list[int]) -> list[int]:
     """The sentences the final step sentence builds on: the nearest earlier statement about the step that
     shares two content words with it (what it names: "Op het ROC heb je ook Medewerker ICT support" for
     "Dat ik meeloop bij ICT support"), then the likeliest step sentences."""
-    own = _content(units[last].text)
+    own = content(units[last].text, fields.STOP)
     named = next((i for i in range(last - 1, -1, -1) if units[i].phase in STEP_PHASES and not units[i].question
-                  and len(own & _content(units[i].text)) >= 2), None)
+                  and len(own & content(units[i].text, fields.STOP)) >= 2), None)
     first = [] if named is None else [named]
     return (first + [i for i in earlier if i != named])[: STEP_SENTENCES - 1]
-
-
-def _content(text: str) -> set[str]:
-    return {w for w in lemmas(text) if w not in fields.STOP and len(w) > 2}
 
 
 def _accepted_with(units: list[Unit], proposal: int, r: Rules) -> list[int]:

@@ -17,3 +17,8 @@ def lemma(token: str) -> str:
 
 def lemmas(text: str) -> list[str]:
     return [lemma(t) for t in WORD.findall(text.lower())]
+
+
+def content(text: str, stop: frozenset[str]) -> set[str]:
+    """The lemmas that carry meaning: longer than two letters and not in `stop`."""
+    return {w for w in lemmas(text) if len(w) > 2 and w not in stop}
