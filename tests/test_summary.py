@@ -52,6 +52,22 @@ def test_the_step_keeps_what_it_names_from_an_earlier_sentence():
     assert "Op het ROC heb je ook Medewerker ICT support." in quotes(evidence, "vervolgstap")
 
 
+def test_the_ervaring_of_one_word_answers_takes_in_the_begeleiders_summary():
+    summary_sentence = "Dus jij hebt de buitenkozijnen van een basisschool geverfd, samen met Henk, de gezel."
+    fields, evidence = summarise(conversation(
+        ("terugkijken", "B", "Wat doe je daar zoal, op een dag?"),
+        ("terugkijken", "S", "Schuren."),
+        ("terugkijken", "B", "En zelf verven?"),
+        ("terugkijken", "S", "Sinds vrijdag. Bij een school. Kozijnen."),
+        ("terugkijken", "B", summary_sentence),
+        ("terugkijken", "S", "Ja. Eén druiper maar."),
+        ("vooruitkijken", "B", "Zullen we afspreken dat je volgende week een dag meedoet met het binnenwerk?"),
+        ("vooruitkijken", "S", "Oké."),
+    ))
+    assert "Kozijnen" in fields["ervaring"] and "buitenkozijnen van een basisschool" in fields["ervaring"]
+    assert summary_sentence in quotes(evidence, "ervaring")
+
+
 def test_first_talking_with_parents_gives_no_step():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "B", "Wat wordt je vervolgstap?"),

@@ -38,8 +38,9 @@ LIKENESS = 80  # rapidfuzz ratio from which a question counts as one of a field'
 STORY_WORDS = 45  # the ervaring: the student's first sentences about the experience, up to about this many words
 ANSWER_SENTENCES = 3
 STEP_SENTENCES = 3  # the step's value: the final sentence and the proposal it sums up
+BEFORE_STEP = 2  # sentences before the step's first that may still say what it is (not an earlier proposal)
 FINAL_SHARE = 0.7  # a later step sentence replaces the likeliest one when at least this share as likely
-STEP_PHASES = ("vooruitkijken", "activeren")  # sentences of one answer that make a string value (rol, verwachtingen)
+STEP_PHASES = ("vooruitkijken", "activeren")  # where the vervolgstap is agreed
 _PARTICLES = ("van", "de", "der", "den", "el", "ten", "ter")  # "meneer El Amrani", "mevrouw Van Dam"
 _WORD = re.compile(r"\w+")
 _SUMMARY_START = re.compile(r"^(dus|je bent|jij bent|dan ben je|zo te horen)\b", re.IGNORECASE)
@@ -77,6 +78,7 @@ class Rules:
     competences: dict[str, dict]
     sensitive: re.Pattern
     thresholds: dict[str, float]
+    lengths: dict[str, int]  # about how many words a summarised field may take (ervaring, rol, vervolgstap)
 
 
 @dataclass
@@ -134,6 +136,7 @@ def _rules(path: str | None) -> Rules:
         competences=raw["competenties"],
         sensitive=_words(raw["gevoelig"]),
         thresholds={f: float(v) for f, v in raw["drempels"].items()},
+        lengths={f: int(v) for f, v in raw["lengte"].items()},
     )
 
 
@@ -264,7 +267,12 @@ def _joined(units: list[Unit], r: Rules, limit_words: int | None = None) -> tupl
         count += len(_tokens(value))
         if limit_words and count >= limit_words:
             break
-    return (". ".join(parts) or None), used
+    return _sentences(parts), used
+
+
+def _sentences(parts: list[str]) -> str | None:
+    """Cleaned sentences as one value: each starts with a capital, as a clean may have cut its first word."""
+    return ". ".join(p[:1].upper() + p[1:] for p in parts) or None
 
 
 def _items(groups: list[list[Unit]], r: Rules, split: Callable[[str], list[str]] | None = None
@@ -586,6 +594,7 @@ def _signals(units: list[Unit], chosen: dict[str, list[Unit]], r: Rules) -> list
     for field, used in chosen.items():
         for unit in used:
             picked[id(unit)].add(f"regel:{field}")
+    echoed = _echoes(units)
     out: list[set[str]] = []
     later: set[str] = set()
     for unit in reversed(units):
@@ -598,10 +607,27 @@ def _signals(units: list[Unit], chosen: dict[str, list[Unit]], r: Rules) -> list
             ("kwaliteitwoord", r.quality_words.search(text)), ("motiefwoord", r.motive_words.search(text)),
             ("samenvatting", _SUMMARY_START.match(text)), ("citaat", _QUOTED.search(text)),
             ("leeg", r.empty.match(text.strip(" ,.!?…")))) if hit}
-        out.append(found | picked[id(unit)] | later)
+        out.append(found | picked[id(unit)] | later | echoed[len(units) - 1 - len(out)])
         if own and unit.phase in STEP_PHASES:
             later |= {f"later_{s}" for s in found & {"verandering", "uitstel", "stap"}}
     return out[::-1]
+
+
+ECHO_SHARE = 0.6  # a sentence echoes another when it holds this share of the other's content words
+
+
+def _echoes(units: list[Unit]) -> list[set[str]]:
+    """What is said twice matters: a begeleider repeats the name a student gives ("Afmaken."), a student
+    takes up a proposal ("zonder muziek gaat het ook"). Per sentence: "nagezegd" when one of the next two
+    sentences of the other speaker holds most of its content words, "zegt_na" when it does so itself."""
+    said = [content(u.text, fields.STOP) for u in units]
+    out: list[set[str]] = [set() for _ in units]
+    for i, words in enumerate(said):
+        for j in range(i + 1, min(i + 3, len(units))):
+            if words and units[j].speaker != units[i].speaker and len(words & said[j]) >= ECHO_SHARE * len(words):
+                out[i].add("nagezegd")
+                out[j].add("zegt_na")
+    return out
 
 
 def _rows(units: list[Unit], chosen: dict[str, list[Unit]], r: Rules) -> list[dict[str, float]]:
@@ -716,8 +742,8 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None) -> tupl
         return [i for i in np.argsort(-col[field], kind="stable") if col[field][i] >= t[field]
                 and (not units[i].question or (field == "vervolgstap" and r.step.search(units[i].text)))]
 
-    put("ervaring", *_story_from(units, likely("ervaring")[:3], r))
-    put("rol", *_joined(_by_time(units, likely("rol")[:2]), r, STORY_WORDS))
+    put("ervaring", *_widened("ervaring", _story_from(units, likely("ervaring")[:3], r), units, likely("ervaring"), r))
+    put("rol", *_widened("rol", _joined(_by_time(units, likely("rol")[:2]), r, STORY_WORDS), units, likely("rol"), r))
     put("verwachtingen", *_first_answer(units, "verwachtingen", r))
     put("inzicht", *_named(units, likely("inzicht")[:1], r))
     lists = _list_items(units, col, {f: likely(f) for f in LISTED}, r)
@@ -725,7 +751,10 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None) -> tupl
         put_items(field, lists[field])
     step = _final_step(units, likely("vervolgstap"), col["vervolgstap"], r)
     if step:
-        put("vervolgstap", step.value, step.units)
+        # What was said about it, from just before where the step starts: not an earlier proposal it replaced.
+        start = min(i for i, u in enumerate(units) if any(u is v for v in step.units)) - BEFORE_STEP
+        about = [i for i in likely("vervolgstap") if i >= start and units[i].phase in STEP_PHASES]
+        put("vervolgstap", *_widened("vervolgstap", (step.value, step.units), units, about, r))
         put("wanneer", *_time_in(_by_time(units, likely("wanneer")[:1]) or step.units, r))
     put("contact", *_person(units, likely("contact"), r))
     obstacles, solutions = _paired(lists["belemmeringen"], lists["oplossingen"], units)
@@ -751,6 +780,31 @@ def _story_from(units: list[Unit], likely: list[int], r: Rules) -> tuple[str | N
     first = min(likely)
     told = [u for u in units[first:] if u.phase == units[first].phase and not u.question and u.speaker != "begeleider"]
     return _joined(told, r, STORY_WORDS)
+
+
+def _widened(field: str, core: tuple[str | None, list[Unit]], units: list[Unit], likely: list[int], r: Rules
+             ) -> tuple[str | None, list[Unit]]:
+    """A summarised field (ervaring, rol, vervolgstap) is one sentence in a begeleider's words that no single
+    sentence said holds: the core value first, then the likeliest other sentences about it, in the order
+    said, up to about the field's length in words (samenvatting.yaml: lengte)."""
+    value, used = core
+    if not value:
+        return core
+    words, count = r.lengths[field], len(_tokens(value))
+    said, extra = [value], []
+    for i in likely:
+        text = clean(units[i].text, r)
+        size = len(_tokens(text))
+        if count >= words:
+            break
+        if (units[i] in used or not _usable(text, r) or count + size > 1.3 * words
+                or any(_covers(s, text) for s in said)):
+            continue
+        extra.append(i)
+        said.append(text)
+        count += size
+    more = _by_time(units, extra)
+    return _sentences([value, *(clean(u.text, r) for u in more)]), [*used, *more]
 
 
 def _named(units: list[Unit], picked: list[int], r: Rules) -> tuple[str | None, list[Unit]]:
