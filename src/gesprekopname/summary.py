@@ -67,6 +67,7 @@ class Rules:
     defer: re.Pattern
     step: re.Pattern
     reach_out: re.Pattern
+    setting: re.Pattern  # what kind of experience it was: stage, meeloopdag, bijbaan
     quality_words: re.Pattern  # words that name a quality (geduldig, precies) or a motive (belangrijk, hekel)
     motive_words: re.Pattern
     times: tuple[re.Pattern, ...]
@@ -125,6 +126,7 @@ def _rules(path: str | None) -> Rules:
         defer=_any(raw["uitstel"]),
         step=_any(raw["stapwoorden"]),
         reach_out=_any(raw["contactwoorden"]),
+        setting=_words(raw["soort_ervaring"]),
         quality_words=_words(raw["kwaliteitswoorden"]),
         motive_words=_words(raw["motiefwoorden"]),
         times=tuple(_words([p]) for p in raw["tijd"]),
@@ -742,7 +744,9 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None) -> tupl
         return [i for i in np.argsort(-col[field], kind="stable") if col[field][i] >= t[field]
                 and (not units[i].question or (field == "vervolgstap" and r.step.search(units[i].text)))]
 
-    put("ervaring", *_widened("ervaring", _story_from(units, likely("ervaring")[:3], r), units, likely("ervaring"), r))
+    setting = [i for i, u in enumerate(units) if u.phase in ("overig", "terugkijken") and r.setting.search(u.text)]
+    put("ervaring", *_widened("ervaring", _story_from(units, likely("ervaring")[:3], r), units,
+                              setting[:1] + likely("ervaring"), r))
     put("rol", *_widened("rol", _joined(_by_time(units, likely("rol")[:2]), r, STORY_WORDS), units, likely("rol"), r))
     put("verwachtingen", *_first_answer(units, "verwachtingen", r))
     put("inzicht", *_named(units, likely("inzicht")[:1], r))
