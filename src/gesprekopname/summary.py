@@ -82,7 +82,7 @@ class Rules:
     lengths: dict[str, int]  # about how many words a summarised field may take (ervaring, rol, vervolgstap)
 
 
-@dataclass
+@dataclass(eq=False)  # a sentence is itself: two "Ja." are different sentences, and identity is fast
 class Unit:
     """One sentence: where it is, who said it, in which phase, and which field its question asked for."""
 
@@ -756,7 +756,7 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None) -> tupl
     step = _final_step(units, likely("vervolgstap"), col["vervolgstap"], r)
     if step:
         # What was said about it, from just before where the step starts: not an earlier proposal it replaced.
-        start = min(i for i, u in enumerate(units) if any(u is v for v in step.units)) - BEFORE_STEP
+        start = min(units.index(u) for u in step.units) - BEFORE_STEP
         about = [i for i in likely("vervolgstap") if i >= start and units[i].phase in STEP_PHASES]
         put("vervolgstap", *_widened("vervolgstap", (step.value, step.units), units, about, r))
         put("wanneer", *_time_in(_by_time(units, likely("wanneer")[:1]) or step.units, r))
