@@ -908,7 +908,7 @@ def _with_apposition(person: str, text: str) -> str:
 def _paired(obstacles: list[tuple[str, Unit]], solutions: list[tuple[str, Unit]], units: list[Unit]
             ) -> tuple[list[tuple[str, Unit]], list[tuple[str, Unit]]]:
     """Obstacles and solutions in the order said, kept aligned: a second solution to the same obstacle
-    (an alternative) is joined to the first."""
+    (an alternative) is joined to the first. Without any obstacle there is nothing to align to."""
     order = {id(u): k for k, u in enumerate(units)}
     said = sorted([(order[id(u)], 0, v, u) for v, u in obstacles] + [(order[id(u)], 1, v, u) for v, u in solutions],
                   key=lambda e: (e[0], e[1]))
@@ -917,7 +917,7 @@ def _paired(obstacles: list[tuple[str, Unit]], solutions: list[tuple[str, Unit]]
     for _, kind, value, unit in said:
         if kind == 0:
             obs.append((value, unit))
-        elif sol and len(sol) >= len(obs):
+        elif obs and len(sol) >= len(obs):
             sol[-1] = (f"{sol[-1][0]}; {value}", sol[-1][1])
         else:
             sol.append((value, unit))
