@@ -68,6 +68,17 @@ def test_the_ervaring_of_one_word_answers_takes_in_the_begeleiders_summary():
     assert summary_sentence in quotes(evidence, "ervaring")
 
 
+def test_wanneer_keeps_what_pins_the_time_down():
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Wat ga je doen?"),
+        ("vooruitkijken", "S", "Een middag meelopen met de stratenmakers."),
+        ("vooruitkijken", "B", "En wanneer kan dat?"),
+        ("vooruitkijken", "S", "Dinsdag. Zevende uur. Dan ben ik vrij."),
+        ("vooruitkijken", "B", "Dinsdag het zevende uur. Prima."),
+    ))
+    assert fields["wanneer"] == "dinsdag het zevende uur"
+
+
 def test_first_talking_with_parents_gives_no_step():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "B", "Wat wordt je vervolgstap?"),

@@ -435,13 +435,13 @@ def _new_step(units: list[Unit], r: Rules) -> Step:
 
 
 def _time_in(units: list[Unit], r: Rules) -> tuple[str | None, list[Unit]]:
-    """The first time pattern (in the file's order) found in any of the sentences."""
+    """The first time pattern (in the file's order) found in any of the sentences; where several sentences
+    have it, the one that pins it down most ("Dinsdag." then "Dinsdag het zevende uur.")."""
     for pattern in r.times:
-        for unit in units:
-            found = pattern.search(unit.text)
-            if found:
-                value = found.group(0) + _time_details(unit.text, found.end(), r)
-                return value[0].lower() + value[1:], [unit]
+        found = [(m.group(0) + _time_details(u.text, m.end(), r), u) for u in units if (m := pattern.search(u.text))]
+        if found:
+            value, unit = max(found, key=lambda f: len(f[0]))
+            return value[0].lower() + value[1:], [unit]
     return None, []
 
 
@@ -759,7 +759,7 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None) -> tupl
         start = min(units.index(u) for u in step.units) - BEFORE_STEP
         about = [i for i in likely("vervolgstap") if i >= start and units[i].phase in STEP_PHASES]
         put("vervolgstap", *_widened("vervolgstap", (step.value, step.units), units, about, r))
-        put("wanneer", *_time_in(_by_time(units, likely("wanneer")[:1]) or step.units, r))
+        put("wanneer", *_time_in(_by_time(units, likely("wanneer")[:2]) or step.units, r))
     put("contact", *_person(units, likely("contact"), r))
     obstacles, solutions = _paired(lists["belemmeringen"], lists["oplossingen"], units)
     put_items("belemmeringen", obstacles)
