@@ -897,12 +897,13 @@ def _person(units: list[Unit], likely: list[int], r: Rules) -> tuple[str | None,
 
 
 # What follows a name to say who that is: "Linda, mijn praktijkbegeleider", "Els, de coördinator van het taalcafé".
-_APPOSITION = r"\s*,\s*((?:de|het|mijn|m'n|onze|jouw|je|die|een)\s[^,.;:!?]{2,50})"
+# ... or where they are: "Erik van de planning", "Joost van het waterschap".
+_APPOSITION = r"(\s*,\s*(?:de|het|mijn|m'n|onze|jouw|je|die|een)\s[^,.;:!?]{2,50}|\s+van (?:de|het)\s[^,.;:!?]{2,40})"
 
 
 def _with_apposition(person: str, text: str) -> str:
     found = re.search(re.escape(person) + _APPOSITION, text, re.IGNORECASE)
-    return f"{person}, {found.group(1).strip()}" if found else person
+    return person + found.group(1).rstrip() if found else person
 
 
 def _paired(obstacles: list[tuple[str, Unit]], solutions: list[tuple[str, Unit]], units: list[Unit]
