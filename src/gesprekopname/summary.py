@@ -38,6 +38,7 @@ LIKENESS = 80  # rapidfuzz ratio from which a question counts as one of a field'
 STORY_WORDS = 45  # the ervaring: the student's first sentences about the experience, up to about this many words
 ANSWER_SENTENCES = 3
 STEP_SENTENCES = 3  # the step's value: the final sentence and the proposal it sums up
+OVERSHOOT = 1.3  # a widened field may end up this much longer than its length when the last sentence is long
 BEFORE_STEP = 2  # sentences before the step's first that may still say what it is (not an earlier proposal)
 FINAL_SHARE = 0.7  # a later step sentence replaces the likeliest one when at least this share as likely
 STEP_PHASES = ("vooruitkijken", "activeren")  # where the vervolgstap is agreed
@@ -599,7 +600,8 @@ def _signals(units: list[Unit], chosen: dict[str, list[Unit]], r: Rules) -> list
     echoed = _echoes(units)
     out: list[set[str]] = []
     later: set[str] = set()
-    for unit in reversed(units):
+    for k in range(len(units) - 1, -1, -1):
+        unit = units[k]
         text, own = unit.text, unit.speaker != "begeleider"
         found = {name for name, hit in (
             ("tijd", r.any_time.search(text)), ("persoon", _people(unit, r, set())),
@@ -609,7 +611,7 @@ def _signals(units: list[Unit], chosen: dict[str, list[Unit]], r: Rules) -> list
             ("kwaliteitwoord", r.quality_words.search(text)), ("motiefwoord", r.motive_words.search(text)),
             ("samenvatting", _SUMMARY_START.match(text)), ("citaat", _QUOTED.search(text)),
             ("leeg", r.empty.match(text.strip(" ,.!?…")))) if hit}
-        out.append(found | picked[id(unit)] | later | echoed[len(units) - 1 - len(out)])
+        out.append(found | picked[id(unit)] | later | echoed[k])
         if own and unit.phase in STEP_PHASES:
             later |= {f"later_{s}" for s in found & {"verandering", "uitstel", "stap"}}
     return out[::-1]
@@ -797,11 +799,11 @@ def _widened(field: str, core: tuple[str | None, list[Unit]], units: list[Unit],
     words, count = r.lengths[field], len(_tokens(value))
     said, extra = [value], []
     for i in likely:
-        text = clean(units[i].text, r)
-        size = len(_tokens(text))
         if count >= words:
             break
-        if (units[i] in used or not _usable(text, r) or count + size > 1.3 * words
+        text = clean(units[i].text, r)
+        size = len(_tokens(text))
+        if (units[i] in used or not _usable(text, r) or count + size > OVERSHOOT * words
                 or any(_covers(s, text) for s in said)):
             continue
         extra.append(i)
