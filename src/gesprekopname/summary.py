@@ -746,10 +746,14 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None) -> tupl
         return [i for i in np.argsort(-col[field], kind="stable") if col[field][i] >= t[field]
                 and (not units[i].question or (field == "vervolgstap" and r.step.search(units[i].text)))]
 
+    def told(field: str) -> list[int]:
+        """What else may fill out the story or the role: likely sentences outside the step's phases."""
+        return [i for i in likely(field) if units[i].phase not in STEP_PHASES]
+
     setting = [i for i, u in enumerate(units) if u.phase in ("overig", "terugkijken") and r.setting.search(u.text)]
     put("ervaring", *_widened("ervaring", _story_from(units, likely("ervaring")[:3], r), units,
-                              setting[:1] + likely("ervaring"), r))
-    put("rol", *_widened("rol", _joined(_by_time(units, likely("rol")[:2]), r, STORY_WORDS), units, likely("rol"), r))
+                              setting[:1] + told("ervaring"), r))
+    put("rol", *_widened("rol", _joined(_by_time(units, likely("rol")[:2]), r, STORY_WORDS), units, told("rol"), r))
     put("verwachtingen", *_first_answer(units, "verwachtingen", r))
     put("inzicht", *_named(units, likely("inzicht")[:1], r))
     lists = _list_items(units, col, {f: likely(f) for f in LISTED}, r)
