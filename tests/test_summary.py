@@ -90,6 +90,16 @@ def test_first_talking_with_parents_gives_no_step():
     assert fields["vervolgstap"] is None and fields["wanneer"] is None
 
 
+def test_a_proposal_after_the_student_defers_is_no_step_until_agreed():
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Wat zou je nu willen uitproberen?"),
+        ("vooruitkijken", "S", "Rechten of Bestuurskunde. Maar dan leggen we nu nog niks vast, ik praat eerst thuis."),
+        ("vooruitkijken", "B", "Zal ik alvast een meeloopdag Bestuurskunde voor je opzoeken?"),
+        ("vooruitkijken", "S", "Misschien. Dat zien we nog."),
+    ))
+    assert fields["vervolgstap"] is None and fields["wanneer"] is None
+
+
 def test_each_obstacle_is_paired_with_the_students_solution():
     fields, evidence = summarise(conversation(
         ("activeren", "B", "Waar kun je tegenaan lopen?"),

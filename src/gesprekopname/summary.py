@@ -855,8 +855,10 @@ def _final_step(units: list[Unit], likely: list[int], p: np.ndarray, r: Rules) -
     if not likely:
         return None
     last = max(i for i in likely if p[i] >= FINAL_SHARE * p[likely[0]])
-    # A deferral from either side ("je wilt eerst thuis praten") after or in the step: nothing agreed yet.
-    if any(not u.question and r.defer.search(u.text) for u in units[last:]):
+    # A deferral from either side ("je wilt eerst thuis praten") after or in the step, or before it with
+    # nothing explicitly agreed since: nothing agreed yet.
+    deferred = [i for i, u in enumerate(units) if u.phase in STEP_PHASES and not u.question and r.defer.search(u.text)]
+    if deferred and (deferred[-1] >= last or not any(r.agreement.search(u.text) for u in units[deferred[-1]:])):
         return None
     summed_up = units[last].speaker == "begeleider" and r.agreement.search(units[last].text)
     before = [] if summed_up else _builds_on(units, last, [i for i in likely if i < last])
