@@ -750,9 +750,11 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None) -> tupl
         """What else may fill out the story or the role: likely sentences outside the step's phases."""
         return [i for i in likely(field) if units[i].phase not in STEP_PHASES]
 
-    setting = [i for i, u in enumerate(units) if u.phase in ("overig", "terugkijken") and r.setting.search(u.text)]
+    # The first sentence that says what kind of experience it was; searching on would only cost time.
+    setting = next((i for i, u in enumerate(units) if u.phase in ("overig", "terugkijken")
+                    and r.setting.search(u.text)), None)
     put("ervaring", *_widened("ervaring", _story_from(units, likely("ervaring")[:3], r), units,
-                              setting[:1] + told("ervaring"), r))
+                              ([] if setting is None else [setting]) + told("ervaring"), r))
     put("rol", *_widened("rol", _joined(_by_time(units, likely("rol")[:2]), r, STORY_WORDS), units, told("rol"), r))
     put("verwachtingen", *_first_answer(units, "verwachtingen", r))
     put("inzicht", *_named(units, likely("inzicht")[:1], r))
