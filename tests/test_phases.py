@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import DEV_DIALOGUES
 
 from gesprekopname import config, examples, phases
 from gesprekopname.errors import UserError
@@ -47,14 +48,14 @@ def fresh_home(tmp_path, monkeypatch):
 
 
 def test_phases_come_in_order_on_a_dev_dialogue():
-    dialog = conditions.load_dialog(conditions.dev_dialogs()[0])
+    dialog = conditions.load_dialog(DEV_DIALOGUES[0])
     segments, spans = phases.segment_phases(conditions.segments_for(dialog, "T1"))
     assert [s.phase for s in spans] == list(PHASES)
     assert conditions.phase_accuracy(dialog, segments) >= 0.95
 
 
 def test_spans_are_contiguous_runs():
-    dialog = conditions.load_dialog(conditions.dev_dialogs()[1])
+    dialog = conditions.load_dialog(DEV_DIALOGUES[1])
     segments, spans = phases.segment_phases(conditions.segments_for(dialog, "T2"))
     assert spans[0].start == segments[0].start and spans[-1].end == segments[-1].end
     assert all(a.end == b.start and a.phase != b.phase for a, b in zip(spans, spans[1:], strict=False))
@@ -180,7 +181,7 @@ def test_an_unknown_phase_in_an_example_is_named(tmp_path):
 
 @pytest.mark.parametrize("condition,target", [("T1", 0.95), ("T2", 0.92), ("T3", 0.88)])
 def test_dev_and_own_dialogues_meet_the_targets(condition, target):
-    paths = conditions.dev_dialogs() + sorted(OWN.glob("phases-*.dialog"))
+    paths = DEV_DIALOGUES + sorted(OWN.glob("phases-*.dialog"))
     scores = []
     for path in paths:
         dialog = conditions.load_dialog(path)

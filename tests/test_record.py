@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SHARED
+from conftest import DATA
 
 from gesprekopname.record import Resampler
 
-SPEECH = SHARED / "audio" / "04-bpv-distributiecentrum.flac"
+SPEECH = DATA / "speech-04-60s.flac"  # the first minute of the dev recording 04, with its turn timings
 REFERENCE = json.loads(SPEECH.with_suffix(".json").read_text(encoding="utf-8"))
 FRAME = 160  # 10 ms envelope frames at 16 kHz
 

@@ -10,9 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import SHARED, count_rows, run_cli
+from conftest import DEV_DIALOGUES, count_rows, run_cli
 
-CONVERSATION = SHARED / "dialogues" / "05-bijbaan-servicebalie.dialog"
+CONVERSATION = next(p for p in DEV_DIALOGUES if p.name == "05-bijbaan-servicebalie.dialog")
 
 
 def _long_vtt(path: Path, cues: int) -> Path:

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import DEV_DIALOGUES, run_cli
 from PIL import Image, ImageStat
 
 from gesprekopname import pipeline, reports, store, transcripts
@@ -304,7 +304,7 @@ def test_without_known_speakers_the_talk_share_says_so():
 # ---------------------------------------------------------------- every dev dialogue
 
 
-@pytest.mark.parametrize("path", conditions.dev_dialogs(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", DEV_DIALOGUES, ids=lambda p: p.stem)
 def test_every_dev_dialogue_renders(path):
     """Both documents, both formats, with what the pipeline finds (T2: no speakers given) and with gold fields."""
     dialog = conditions.load_dialog(path)
@@ -326,7 +326,7 @@ def test_every_dev_dialogue_renders(path):
 
 
 def test_a_processed_dev_dialogue_through_the_cli(home, tmp_path):
-    dialog = conditions.load_dialog(conditions.dev_dialogs()[0])
+    dialog = conditions.load_dialog(DEV_DIALOGUES[0])
     vtt = tmp_path / "gesprek.vtt"
     vtt.write_text(conditions.to_vtt(conditions.segments_for(dialog, "T1")), encoding="utf-8")
     session_id = ok(run_cli("verwerken", str(vtt), "--leerling", "Jesse", home=home)).strip()

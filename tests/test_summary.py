@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import DEV_DIALOGUES, run_cli
 
 from gesprekopname import config, summary
 from gesprekopname.summary import FIELDS, LIST_FIELDS, summarise
@@ -227,12 +227,8 @@ def test_dev_set_t1_floor(tmp_path, monkeypatch):
     """Regression floor on the eight held-out dev conversations (measured 0.92, vervolgstap 0.875)."""
     monkeypatch.setenv("GESPREKOPNAME_HOME", str(tmp_path))
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    import conditions
     from summary import field_scores
 
-    paths = conditions.dev_dialogs()
-    if not paths:
-        pytest.skip("dev-gesprekken niet gevonden")
-    scores = field_scores(paths, ("T1",))["T1"]
+    scores = field_scores(DEV_DIALOGUES, ("T1",))["T1"]
     assert sum(scores.values()) / len(scores) >= 0.88
     assert scores["vervolgstap"] >= 0.85
