@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 
 import pytest
@@ -34,6 +35,29 @@ def test_a_failing_save_leaves_no_row_behind(tmp_path):
             store.save_session(db, make_session(text=object()))  # cannot be bound: fails mid-way
         counts = [db[t].count for t in ("sessions", "segments", "words", "phases")]
     assert counts == [0, 0, 0, 0]
+
+
+def test_another_process_writing_while_a_session_is_saved_does_not_make_the_save_fail(tmp_path):
+    """Three `verwerken` runs at once once failed with 'database is locked': a save that read before another
+    process committed cannot take the write lock afterwards. Here the other writer comes in exactly there."""
+    path = tmp_path / "g.db"
+    other = sqlite3.connect(path, timeout=0.2, isolation_level=None)
+    interfered = []
+
+    def write_from_elsewhere(sql: str) -> None:
+        if not interfered and sql.startswith("INSERT"):  # its first write, after it read
+            interfered.append(sql)
+            # Another tool's write, committed at once; it finds the lock taken when the save holds it from its
+            # start (a real process would wait its turn).
+            with contextlib.suppress(sqlite3.OperationalError):
+                other.execute("CREATE TABLE notities (tekst TEXT)")
+
+    with store.open_db(path) as db:
+        db.conn.set_trace_callback(write_from_elsewhere)
+        store.save_session(db, make_session())
+        db.conn.set_trace_callback(None)
+        assert interfered and store.load_session(db, "abcd") == make_session()
+    other.close()
 
 
 def test_migrations_run_once_and_are_recorded(tmp_path):

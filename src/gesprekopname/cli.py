@@ -164,7 +164,7 @@ def export(
         raise UserError(f"Onbekend formaat '{format}'. Kies uit: {', '.join(FORMATS)}.")
     with _database() as db:
         session = store.load_session(db, gesprek_id)
-        with db.atomic():
+        with store.writing(db):
             store.audit(db, "geëxporteerd", session_id=session.id)
     print(transcripts.render(session, format), end="" if format != "json" else "\n")
 
@@ -487,7 +487,7 @@ def _export_student(db, student: dict, output: Path | None) -> None:
     else:
         _write_atomically(output, text)
         _err(f"Alles over {student['naam']} staat in {output}.")
-    with db.atomic():
+    with store.writing(db):
         store.audit(db, "geëxporteerd", leerling_id=student["id"], aantal=len(document["gesprekken"]))
 
 

@@ -129,5 +129,5 @@ def execute(db: sqlite_utils.Database, todo: Plan) -> None:
         file.unlink(missing_ok=True)
     removed = delete_audio(ids)
     if todo.audio or removed:
-        with db.atomic():
+        with store.writing(db):
             store.audit(db, "audio opgeschoond", aantal=len(todo.audio) + removed)

@@ -144,20 +144,30 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
 ]
 
 
-def _migrate(db: sqlite_utils.Database) -> None:
-    # IMMEDIATE takes the write lock first, so two processes starting at once do not both migrate.
+@contextmanager
+def writing(db: sqlite_utils.Database):
+    """One write transaction that takes the write lock at its start. A deferred one (sqlite-utils' atomic) that
+    reads first cannot wait for a lock when another process wrote in between: SQLite fails it at once with
+    'database is locked'. IMMEDIATE waits (the connection's timeout) and then always succeeds."""
     db.conn.execute("BEGIN IMMEDIATE")
     try:
+        yield db
+        db.conn.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:  # an error such as a full disk may already have ended it
+            db.conn.execute("ROLLBACK")
+        raise
+
+
+def _migrate(db: sqlite_utils.Database) -> None:
+    # Taking the write lock first also keeps two processes starting at once from both migrating.
+    with writing(db):
         db.execute("CREATE TABLE IF NOT EXISTS _migrations (number INTEGER PRIMARY KEY, name TEXT)")
         done = {row[0] for row in db.execute("SELECT number FROM _migrations").fetchall()}
         for number, migration in enumerate(MIGRATIONS, start=1):
             if number not in done:
                 migration(db)
                 db.execute("INSERT INTO _migrations VALUES (?, ?)", [number, migration.__name__])
-        db.conn.execute("COMMIT")
-    except BaseException:
-        db.conn.execute("ROLLBACK")
-        raise
 
 
 @contextmanager
@@ -182,7 +192,7 @@ def save_session(db: sqlite_utils.Database, session: Session) -> None:
     """Store a whole session in one transaction, replacing an earlier version of it (herverwerken):
     on failure no row of it changes."""
     try:
-        with db.atomic():
+        with writing(db):
             again = db["sessions"].count_where("id = ?", [session.id]) > 0
             leerling_id = _leerling_id(db, session.leerling)
             db["sessions"].insert(_session_row(session) | {"leerling_id": leerling_id}, replace=True)
@@ -305,7 +315,7 @@ def delete_sessions(
 ) -> None:
     """Delete sessions with everything derived from them (search rows, vervolgstappen, edits, consent) and
     students left without sessions, in one transaction; the audit gets the action and the count, no names."""
-    with db.atomic():
+    with writing(db):
         for session_id in session_ids:
             _delete_children(db, session_id)  # the segments' delete trigger clears their search rows
             db.execute("DELETE FROM vervolgstappen WHERE session_id = ?", [session_id])
@@ -321,7 +331,7 @@ def _forget(db: sqlite_utils.Database) -> None:
     """Make deleted text unreadable from the files: FTS5 (before SQLite 3.42) only marks deleted index
     entries, so `optimize` rewrites the index without them; secure_delete zeroes freed pages, the checkpoint
     empties the WAL (which still holds old page images) and VACUUM rewrites the database without them."""
-    with db.atomic():
+    with writing(db):
         for table in ("segments_fts", "summaries_fts"):
             db.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -414,7 +424,7 @@ def get_vervolgstap(db: sqlite_utils.Database, ref: str) -> dict:
 
 
 def set_vervolgstap_status(db: sqlite_utils.Database, stap: dict, status: str) -> None:
-    with db.atomic():
+    with writing(db):
         db.execute("UPDATE vervolgstappen SET status = ?, gezet = ? WHERE id = ?", [status, now(), stap["id"]])
         audit(db, "status gezet", session_id=stap["session_id"], leerling_id=stap["leerling_id"])
 
