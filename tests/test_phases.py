@@ -74,6 +74,14 @@ def test_a_paraphrased_cue_still_switches_phase():
     assert phase_of(segments, "opleiding trekt") == "vooruitkijken"
 
 
+def test_the_phase_changes_between_turns_not_inside_one():
+    """The begeleider moves the conversation on; a turn of one speaker is not cut into two phases."""
+    for path in DEV_DIALOGUES:
+        turns = conditions.segments_for(conditions.load_dialog(path), "T1")
+        segments, _ = phases.segment_phases(turns)
+        assert len(segments) == len(turns), path.name
+
+
 def test_a_skipped_phase_yields_a_warning():
     segments, spans = phases.segment_phases(talk(
         *STORY,

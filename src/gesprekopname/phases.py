@@ -386,6 +386,7 @@ def _train(x: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray) -> np.ndarra
 
 
 _COST_KEYS = ("vooruit", "overslaan", "terug", "hervat", "overig_in", "overig_uit")
+_SWITCH_KEYS = ("wissel_leerling", "wissel_in_beurt")
 
 
 def _costs(sequences: list[list[int]], settings: dict) -> dict[str, float]:
@@ -418,7 +419,8 @@ def _costs(sequences: list[list[int]], settings: dict) -> dict[str, float]:
         "overig_uit": (n["overig_uit"] + 1) / (n["in_overig"] + 2),
     } | {f"start_{label}": count / first.sum() for label, count in zip(LABELS, first, strict=True)}
     learned = {key: -float(np.log(value)) for key, value in rate.items()}
-    return learned | {key: float(settings[key]) for key in learned if key in settings}
+    switches = {key: float(settings.get(key, 0.0)) for key in _SWITCH_KEYS}  # set only: examples are whole turns
+    return learned | {key: float(settings[key]) for key in learned if key in settings} | switches
 
 
 # --- evidence and decoding ------------------------------------------------------------------------------
@@ -468,12 +470,27 @@ def _transitions(s: dict) -> tuple[np.ndarray, np.ndarray]:
     return start, trans
 
 
-def _viterbi(emission: np.ndarray, start: np.ndarray, trans: np.ndarray) -> list[int]:
+def _switch_costs(units: list[_Unit], costs: dict[str, float]) -> np.ndarray:
+    """Per sentence, the extra cost of a phase change starting there: none where the begeleider takes the turn
+    (the begeleider moves the conversation on), some where the leerling does, more inside a turn."""
+    out = np.zeros(len(units))
+    for t in range(1, len(units)):
+        now, before = units[t].speaker, units[t - 1].speaker
+        if now is None or before is None:
+            continue
+        if now == before:
+            out[t] = costs["wissel_in_beurt"]
+        elif now == "leerling":
+            out[t] = costs["wissel_leerling"]
+    return out
+
+
+def _viterbi(emission: np.ndarray, start: np.ndarray, trans: np.ndarray, switch: np.ndarray) -> list[int]:
     changed = ~np.eye(len(start), dtype=bool)
     score = start + emission[0]
     back = np.zeros(emission.shape, dtype=np.int64)
     for t in range(1, len(emission)):
-        cand = score[:, None] + trans + changed * (LATE_SWITCH * t / len(emission))
+        cand = score[:, None] + trans + changed * (LATE_SWITCH * t / len(emission) - switch[t])
         back[t] = cand.argmax(axis=0)
         score = cand.max(axis=0) + emission[t]
     path = [int(score.argmax())]
@@ -482,10 +499,10 @@ def _viterbi(emission: np.ndarray, start: np.ndarray, trans: np.ndarray) -> list
     return path[::-1]
 
 
-def _decode(emission: np.ndarray, costs: dict[str, float]) -> list[str]:
+def _decode(emission: np.ndarray, costs: dict[str, float], switch: np.ndarray) -> list[str]:
     columns = [len(PHASES) if into else p for p, _, into in STATES]
     start, trans = _transitions(costs)
-    path = _viterbi(emission[:, columns], start, trans)
+    path = _viterbi(emission[:, columns], start, trans, switch)
     return [LABELS[columns[state]] for state in path]
 
 
@@ -499,7 +516,7 @@ def segment_phases(segments: list[Segment], *, model: Bank | None = None) -> tup
         return [], []
     b = model or bank()
     units = _units(segments)
-    labels = _decode(_emission(units, b), b.costs)
+    labels = _decode(_emission(units, b), b.costs, _switch_costs(units, b.costs))
     per_segment: list[list[tuple[_Unit, str]]] = [[] for _ in segments]
     for unit, label in zip(units, labels, strict=True):
         per_segment[unit.segment].append((unit, label))
