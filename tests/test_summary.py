@@ -52,6 +52,20 @@ def test_the_step_keeps_what_it_names_from_an_earlier_sentence():
     assert "Op het ROC heb je ook Medewerker ICT support." in quotes(evidence, "vervolgstap")
 
 
+def test_the_contact_says_who_the_person_is_when_that_was_said_earlier():
+    introduced = "Joost, dat is de chef van de afdeling RVS, liet me de eerste dag alles zien."
+    fields, evidence = summarise(conversation(
+        ("terugkijken", "B", "Vertel eens over je stage bij het lasbedrijf."),
+        ("terugkijken", "S", introduced),
+        ("vooruitkijken", "B", "Wat wil je nog leren?"),
+        ("vooruitkijken", "S", "Ik wil een keer RVS lassen."),
+        ("activeren", "B", "Wie kan je daarbij helpen?"),
+        ("activeren", "S", "Ik vraag het morgen aan Joost."),
+    ))
+    assert fields["contact"] == "Joost, de chef van de afdeling RVS"
+    assert quotes(evidence, "contact") == [introduced, "Ik vraag het morgen aan Joost."]
+
+
 def test_the_ervaring_of_one_word_answers_takes_in_the_begeleiders_summary():
     summary_sentence = "Dus jij hebt de buitenkozijnen van een basisschool geverfd, samen met Henk, de gezel."
     fields, evidence = summarise(conversation(

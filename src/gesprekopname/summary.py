@@ -902,18 +902,34 @@ def _person(units: list[Unit], likely: list[int], r: Rules) -> tuple[str | None,
     for i in likely:
         people = _people(units[i], r, known)
         if people:
-            return _with_apposition(people[0], units[i].text), [units[i]]
+            return _described(people[0], units[i], units)
     return None, []
 
 
-# What follows a name to say who that is: "Linda, mijn praktijkbegeleider", "Els, de coördinator van het taalcafé".
-# ... or where they are: "Erik van de planning", "Joost van het waterschap".
-_APPOSITION = r"(\s*,\s*(?:de|het|mijn|m'n|onze|jouw|je|die|een)\s[^,.;:!?]{2,50}|\s+van (?:de|het)\s[^,.;:!?]{2,40})"
+# What follows a name to say who that is: "Linda, mijn praktijkbegeleider", "Els, de coördinator van het taalcafé",
+# "Joost, dat is de chef van RVS", "mijn tante die bij de politie werkt"; or where they are: "Erik van de
+# planning". In the sentence that names the contact any such phrase counts; elsewhere only one that says a role.
+_APPOSITION = (r"(\s*,\s*(?:de|het|mijn|m'n|onze|jouw|je|die|dat|een)\s[^,.;:!?]{2,50}"
+               r"|\s+van (?:de|het)\s[^,.;:!?]{2,40}|\s+die (?:bij|op|in) [^,.;:!?]{2,40})")
+_ROLE = (r"(\s*,\s*(?:(?:die|dat) is )?(?:de|mijn|m'n|onze)\s[^,.;:!?]{2,50}"
+         r"|\s+van (?:de|het)\s[^,.;:!?]{2,40}|\s+die (?:bij|op|in) [^,.;:!?]{2,40})")
 
 
-def _with_apposition(person: str, text: str) -> str:
-    found = re.search(re.escape(person) + _APPOSITION, text, re.IGNORECASE)
-    return person + found.group(1).rstrip() if found else person
+def _described(person: str, named: Unit, units: list[Unit]) -> tuple[str, list[Unit]]:
+    """The person with who they are: from the sentence that names them, else the first sentence that says it."""
+    found = re.search(re.escape(person) + _APPOSITION, named.text, re.IGNORECASE)
+    if found:
+        return person + _role_words(found), [named]
+    for u in units:
+        found = re.search(re.escape(person) + _ROLE, u.text, re.IGNORECASE)
+        if found:
+            return person + _role_words(found), sorted({named, u}, key=units.index)
+    return person, [named]
+
+
+def _role_words(found: re.Match) -> str:
+    """', dat is de chef van RVS' -> ', de chef van RVS'."""
+    return re.sub(r"^\s*,\s*(?:die|dat) is\b", ",", found.group(1).rstrip())
 
 
 def _paired(obstacles: list[tuple[str, Unit]], solutions: list[tuple[str, Unit]], units: list[Unit]
