@@ -66,6 +66,16 @@ def test_the_contact_says_who_the_person_is_when_that_was_said_earlier():
     assert quotes(evidence, "contact") == [introduced, "Ik vraag het morgen aan Joost."]
 
 
+def test_a_time_of_day_is_no_contact():
+    fields, _ = summarise(conversation(
+        ("activeren", "B", "Wie kan je daarbij helpen?"),
+        ("activeren", "S", "'s Middags is Ellen er, die weet het."),
+        ("activeren", "B", "En hoe bereik je haar?"),
+        ("activeren", "S", "Via Insta, of Ellen appen."),
+    ))
+    assert fields["contact"] == "Ellen"
+
+
 def test_the_ervaring_of_one_word_answers_takes_in_the_begeleiders_summary():
     summary_sentence = "Dus jij hebt de buitenkozijnen van een basisschool geverfd, samen met Henk, de gezel."
     fields, evidence = summarise(conversation(

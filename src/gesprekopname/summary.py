@@ -501,7 +501,7 @@ def _people(unit: Unit, r: Rules, known: set[str]) -> list[str]:
             if low in r.roles:
                 before = words[i - 1].lower() if i else ""
                 out.append(f"{before} {low}" if before in ("mijn", "m'n", "de", "haar", "zijn") else low)
-        elif _is_name(word, r) and (i > 0 or word in known):
+        elif _is_name(word, r) and (word in known if i == 0 else words[i - 1] != "'s"):  # not 's Ochtends
             out.append(word)
         i += 1
     return out
