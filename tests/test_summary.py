@@ -66,6 +66,14 @@ def test_the_contact_says_who_the_person_is_when_that_was_said_earlier():
     assert quotes(evidence, "contact") == [introduced, "Ik vraag het morgen aan Joost."]
 
 
+def test_a_role_with_a_name_after_it_gives_the_name_first():
+    fields, _ = summarise(conversation(
+        ("activeren", "B", "Wie kan je daarbij helpen?"),
+        ("activeren", "S", "Mijn stagebegeleider daar, Anouk, die weet het."),
+    ))
+    assert fields["contact"] == "Anouk, mijn stagebegeleider daar"
+
+
 def test_a_time_of_day_is_no_contact():
     fields, _ = summarise(conversation(
         ("activeren", "B", "Wie kan je daarbij helpen?"),

@@ -902,7 +902,7 @@ def _person(units: list[Unit], likely: list[int], r: Rules) -> tuple[str | None,
     for i in likely:
         people = _people(units[i], r, known)
         if people:
-            return _described(people[0], units[i], units)
+            return _described(people[0], units[i], units, r)
     return None, []
 
 
@@ -911,12 +911,19 @@ def _person(units: list[Unit], likely: list[int], r: Rules) -> tuple[str | None,
 # planning". In the sentence that names the contact any such phrase counts; elsewhere only one that says a role.
 _APPOSITION = (r"(\s*,\s*(?:de|het|mijn|m'n|onze|jouw|je|die|dat|een)\s[^,.;:!?]{2,50}"
                r"|\s+van (?:de|het)\s[^,.;:!?]{2,40}|\s+die (?:bij|op|in) [^,.;:!?]{2,40})")
+# A name after a role: "de decaan, meneer Visser, ...", "mijn stagebegeleider daar, Anouk."
+_NAME_AFTER_ROLE = (r"([^,.;:!?]{0,40}),\s*((?:(?:mevrouw|meneer|juf|meester)\s)?[A-Z][\w'-]+)"
+                    r"(?=\s*[,.;:!?]|\s*$|\s+(?:en|die|heeft|is|was|werkt|regelt|wel)\b)")
 _ROLE = (r"(\s*,\s*(?:(?:die|dat) is )?(?:de|mijn|m'n|onze)\s[^,.;:!?]{2,50}"
          r"|\s+van (?:de|het)\s[^,.;:!?]{2,40}|\s+die (?:bij|op|in) [^,.;:!?]{2,40})")
 
 
-def _described(person: str, named: Unit, units: list[Unit]) -> tuple[str, list[Unit]]:
-    """The person with who they are: from the sentence that names them, else the first sentence that says it."""
+def _described(person: str, named: Unit, units: list[Unit], r: Rules) -> tuple[str, list[Unit]]:
+    """The person with who they are: from the sentence that names them, else the first sentence that says it.
+    A role with a name after it ("mijn stagebegeleider daar, Anouk") becomes the name with the role."""
+    called = re.search(re.escape(person) + _NAME_AFTER_ROLE, named.text, re.IGNORECASE)
+    if person[0].islower() and called and all(_is_name(w, r) for w in called.group(2).split()[-1:]):
+        return f"{called.group(2)}, {person}{called.group(1).rstrip()}", [named]
     found = re.search(re.escape(person) + _APPOSITION, named.text, re.IGNORECASE)
     if found:
         return person + _role_words(found), [named]
