@@ -84,6 +84,21 @@ def test_a_time_of_day_is_no_contact():
     assert fields["contact"] == "Ellen"
 
 
+def test_options_the_student_answers_only_with_weet_niet_are_no_step():
+    def step_after(*answer: str) -> str | None:
+        fields, _ = summarise(conversation(
+            ("vooruitkijken", "B", "Wat zou je nog willen uitproberen?"),
+            ("vooruitkijken", "B", "Je zou een dag kunnen meelopen bij een hovenier, dan ben je de hele dag buiten."),
+            ("vooruitkijken", "B", "Of bij een loonbedrijf, die werken met trekkers op het land."),
+            ("vooruitkijken", "B", "Wat spreekt je aan?"),
+            *(("vooruitkijken", "S", text) for text in answer),
+        ))
+        return fields["vervolgstap"]
+
+    assert step_after("Weet ik niet.") is None
+    assert step_after("Misschien.", "Die trekkers lijken me wel wat.") is not None  # taken up after all
+
+
 def test_the_ervaring_of_one_word_answers_takes_in_the_begeleiders_summary():
     summary_sentence = "Dus jij hebt de buitenkozijnen van een basisschool geverfd, samen met Henk, de gezel."
     fields, evidence = summarise(conversation(

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from itertools import takewhile
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,7 @@ class Rules:
     empty: re.Pattern
     agreement: re.Pattern
     consent: re.Pattern
+    no_commitment: re.Pattern
     change: re.Pattern
     defer: re.Pattern
     step: re.Pattern
@@ -123,6 +125,7 @@ def _rules(path: str | None) -> Rules:
         empty=re.compile(r"^(?:(?:" + "|".join(raw["leeg"]) + r")\b[\s,.!?;…]*)+$", re.IGNORECASE),
         agreement=_any(raw["afspraak"]),
         consent=_any(raw["instemming"]),
+        no_commitment=_any(raw["geen_toezegging"]),
         change=_any(raw["verandering"]),
         defer=_any(raw["uitstel"]),
         step=_any(raw["stapwoorden"]),
@@ -863,10 +866,24 @@ def _final_step(units: list[Unit], likely: list[int], p: np.ndarray, r: Rules) -
     if deferred and (deferred[-1] >= last or not any(r.agreement.search(u.text) for u in units[deferred[-1]:])):
         return None
     summed_up = units[last].speaker == "begeleider" and r.agreement.search(units[last].text)
+    if not summed_up and _not_taken_up(units, last, r):
+        return None
     before = [] if summed_up else _builds_on(units, last, [i for i in likely if i < last])
     accepted = [] if summed_up else _accepted_with(units, last, r)
     step = _new_step(_by_time(units, [*before, last, *accepted]), r)
     return step if step.value else None
+
+
+def _not_taken_up(units: list[Unit], proposal: int, r: Rules) -> bool:
+    """A begeleider's proposal (options named: "Je zou kunnen ...", "Of bij ...") that the student answers only
+    with "Weet niet." or "Misschien." (and nothing more in that turn): nothing was agreed."""
+    if units[proposal].speaker != "begeleider":
+        return False
+    start = next((i for i in range(proposal + 1, len(units)) if units[i].speaker == "leerling"), None)
+    if start is None:
+        return False
+    turn = list(takewhile(lambda u: u.speaker == "leerling", units[start:]))
+    return all(r.no_commitment.match(u.text.strip().lower()) for u in turn)
 
 
 def _builds_on(units: list[Unit], last: int, earlier: list[int]) -> list[int]:
