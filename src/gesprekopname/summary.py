@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from itertools import takewhile
+from itertools import dropwhile, takewhile
 from pathlib import Path
 
 import numpy as np
@@ -879,11 +879,9 @@ def _not_taken_up(units: list[Unit], proposal: int, r: Rules) -> bool:
     with "Weet niet." or "Misschien." (and nothing more in that turn): nothing was agreed."""
     if units[proposal].speaker != "begeleider":
         return False
-    start = next((i for i in range(proposal + 1, len(units)) if units[i].speaker == "leerling"), None)
-    if start is None:
-        return False
-    turn = list(takewhile(lambda u: u.speaker == "leerling", units[start:]))
-    return all(r.no_commitment.match(u.text.strip().lower()) for u in turn)
+    reply = dropwhile(lambda u: u.speaker != "leerling", units[proposal + 1:])
+    turn = list(takewhile(lambda u: u.speaker == "leerling", reply))
+    return bool(turn) and all(r.no_commitment.match(u.text.strip()) for u in turn)
 
 
 def _builds_on(units: list[Unit], last: int, earlier: list[int]) -> list[int]:
@@ -926,20 +924,19 @@ def _person(units: list[Unit], likely: list[int], r: Rules) -> tuple[str | None,
 # What follows a name to say who that is: "Linda, mijn praktijkbegeleider", "Els, de coördinator van het taalcafé",
 # "Joost, dat is de chef van RVS", "mijn tante die bij de politie werkt"; or where they are: "Erik van de
 # planning". In the sentence that names the contact any such phrase counts; elsewhere only one that says a role.
-_APPOSITION = (r"(\s*,\s*(?:de|het|mijn|m'n|onze|jouw|je|die|dat|een)\s[^,.;:!?]{2,50}"
-               r"|\s+van (?:de|het)\s[^,.;:!?]{2,40}|\s+die (?:bij|op|in) [^,.;:!?]{2,40})")
+_WHERE = r"\s+van (?:de|het)\s[^,.;:!?]{2,40}|\s+die (?:bij|op|in) [^,.;:!?]{2,40}"
+_APPOSITION = "(" + r"\s*,\s*(?:de|het|mijn|m'n|onze|jouw|je|die|dat|een)\s[^,.;:!?]{2,50}|" + _WHERE + ")"
+_ROLE = "(" + r"\s*,\s*(?:(?:die|dat) is )?(?:de|mijn|m'n|onze)\s[^,.;:!?]{2,50}|" + _WHERE + ")"
 # A name after a role: "de decaan, meneer Visser, ...", "mijn stagebegeleider daar, Anouk."
 _NAME_AFTER_ROLE = (r"([^,.;:!?]{0,40}),\s*((?:(?:mevrouw|meneer|juf|meester)\s)?[A-Z][\w'-]+)"
                     r"(?=\s*[,.;:!?]|\s*$|\s+(?:en|die|heeft|is|was|werkt|regelt|wel)\b)")
-_ROLE = (r"(\s*,\s*(?:(?:die|dat) is )?(?:de|mijn|m'n|onze)\s[^,.;:!?]{2,50}"
-         r"|\s+van (?:de|het)\s[^,.;:!?]{2,40}|\s+die (?:bij|op|in) [^,.;:!?]{2,40})")
 
 
 def _described(person: str, named: Unit, units: list[Unit], r: Rules) -> tuple[str, list[Unit]]:
     """The person with who they are: from the sentence that names them, else the first sentence that says it.
     A role with a name after it ("mijn stagebegeleider daar, Anouk") becomes the name with the role."""
-    called = re.search(re.escape(person) + _NAME_AFTER_ROLE, named.text, re.IGNORECASE)
-    if person[0].islower() and called and all(_is_name(w, r) for w in called.group(2).split()[-1:]):
+    called = person[0].islower() and re.search(re.escape(person) + _NAME_AFTER_ROLE, named.text, re.IGNORECASE)
+    if called and _is_name(called.group(2).split()[-1], r):
         return f"{called.group(2)}, {person}{called.group(1).rstrip()}", [named]
     found = re.search(re.escape(person) + _APPOSITION, named.text, re.IGNORECASE)
     if found:
