@@ -52,6 +52,19 @@ def test_the_step_keeps_what_it_names_from_an_earlier_sentence():
     assert "Op het ROC heb je ook Medewerker ICT support." in quotes(evidence, "vervolgstap")
 
 
+def test_the_student_greeted_by_name_is_not_the_contact():
+    fields, _ = summarise(conversation(
+        ("terugkijken", "B", "Dag Lieke. Drie dagen architectenbureau, hè."),
+        ("terugkijken", "S", "Ja, het was echt leuk."),
+        ("vooruitkijken", "B", "Je kunt bij wiskunde B een proefles volgen. Meneer Bakker organiseert dat."),
+        ("vooruitkijken", "S", "Dat wil ik wel."),
+        ("activeren", "B", "Wie kan je daarbij helpen?"),
+        ("activeren", "S", "Weet ik niet."),
+        ("activeren", "B", "Oké Lieke: jij mailt meneer Bakker deze week en je gaat naar de proefles."),
+    ))
+    assert fields["contact"] != "Lieke"
+
+
 def test_the_contact_says_who_the_person_is_when_that_was_said_earlier():
     introduced = "Joost, dat is de chef van de afdeling RVS, liet me de eerste dag alles zien."
     fields, evidence = summarise(conversation(

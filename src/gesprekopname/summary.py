@@ -78,6 +78,7 @@ class Rules:
     time_detail: re.Pattern  # what may follow a time and belongs to it ("om half elf", "bij de koffie")
     titles: frozenset[str]
     roles: frozenset[str]
+    greetings: frozenset[str]
     not_names: frozenset[str]
     competences: dict[str, dict]
     sensitive: re.Pattern
@@ -138,6 +139,7 @@ def _rules(path: str | None) -> Rules:
         time_detail=re.compile(raw["tijd_detail"], re.IGNORECASE),
         titles=frozenset(names["titels"]),
         roles=frozenset(names["rollen"]),
+        greetings=frozenset(names["groeten"]),
         not_names=frozenset(names["geen_naam"]),
         competences=raw["competenties"],
         sensitive=_words(raw["gevoelig"]),
@@ -510,6 +512,17 @@ def _people(unit: Unit, r: Rules, known: set[str]) -> list[str]:
     return out
 
 
+def _addressed(units: list[Unit], r: Rules) -> set[str]:
+    """The names the begeleider calls the student by: after a greeting ("Hoi Lieke") or before a colon
+    ("Oké Lieke: jij mailt ...") at the start of a sentence."""
+    names = set()
+    for u in units:
+        start = re.match(r"\W*([\w'-]+),?\s+([\w'-]+)\s*(:?)", u.text)
+        if u.speaker == "begeleider" and start and (start[1].lower() in r.greetings or start[3]):
+            names.add(start[2])
+    return {name for name in names if _is_name(name, r)}
+
+
 def _name_after(words: list[str], i: int, r: Rules) -> list[str]:
     name = []
     while i < len(words) and len(name) < 3:
@@ -535,8 +548,9 @@ def _contact(units: list[Unit], step: Step | None, r: Rules) -> tuple[str | None
     known = {w for u in units for w in re.findall(r"[\w'-]+", u.text)[1:] if _is_name(w, r)}
     said = [u for u in asked if u.speaker != "begeleider"]
     told = [u for u in asked if u.speaker == "begeleider"]
+    student = _addressed(units, r)
     for unit in said + told + (step.units if step else []):
-        people = _people(unit, r, known)
+        people = [p for p in _people(unit, r, known) if p not in student]
         if people:
             return people[0], [unit]
     return None, []
@@ -912,10 +926,11 @@ def _accepted_with(units: list[Unit], proposal: int, r: Rules) -> list[int]:
 
 
 def _person(units: list[Unit], likely: list[int], r: Rules) -> tuple[str | None, list[Unit]]:
-    """contact: the first person named in the sentences most likely to say who helps."""
+    """contact: the first person named in the sentences most likely to say who helps (not the student)."""
     known = {w for u in units for w in re.findall(r"[\w'-]+", u.text)[1:] if _is_name(w, r)}
+    student = _addressed(units, r)
     for i in likely:
-        people = _people(units[i], r, known)
+        people = [p for p in _people(units[i], r, known) if p not in student]
         if people:
             return _described(people[0], units[i], units, r)
     return None, []
