@@ -52,6 +52,25 @@ def test_the_step_keeps_what_it_names_from_an_earlier_sentence():
     assert "Op het ROC heb je ook Medewerker ICT support." in quotes(evidence, "vervolgstap")
 
 
+def test_the_step_the_begeleider_writes_down_is_the_vervolgstap():
+    written = ("Dan zet ik het zo in je dossier: volgende week donderdag probeer je in de praktijkles een keer "
+               "solderen, om te vergelijken met lassen.")
+    fields, evidence = summarise(conversation(
+        ("vooruitkijken", "B", "Je moet aan het eind van het jaar een richting kiezen. Elektro heb je nog niet gehad."),
+        ("vooruitkijken", "S", "Nee."),
+        ("vooruitkijken", "B", "Solderen is ook een beetje zoals lassen, maar dan heel klein, met draadjes."),
+        ("vooruitkijken", "S", "Misschien."),
+        ("vooruitkijken", "B", "Zullen we afspreken dat je dat een keer probeert? Meneer Koster geeft elektro."),
+        ("vooruitkijken", "S", "Ja. Is goed."),
+        ("activeren", "B", "Wanneer heb je weer praktijkles?"),
+        ("activeren", "S", "Donderdag."),
+        ("activeren", "B", written),
+        ("activeren", "S", "Oké."),
+    ))
+    assert fields["vervolgstap"].startswith("Volgende week donderdag probeer je in de praktijkles een keer solderen")
+    assert quotes(evidence, "vervolgstap") == [written]
+
+
 def test_the_student_greeted_by_name_is_not_the_contact():
     fields, _ = summarise(conversation(
         ("terugkijken", "B", "Dag Lieke. Drie dagen architectenbureau, hè."),

@@ -64,6 +64,7 @@ class Rules:
     intro: re.Pattern
     empty: re.Pattern
     agreement: re.Pattern
+    recorded: re.Pattern
     consent: re.Pattern
     no_commitment: re.Pattern
     change: re.Pattern
@@ -124,7 +125,8 @@ def _rules(path: str | None) -> Rules:
         filler=_words(raw["vulwoorden"]),
         intro=re.compile(r"^(?:(?:" + "|".join(raw["inleidingen"]) + r")\b[\s,.!:;…-]*)+", re.IGNORECASE),
         empty=re.compile(r"^(?:(?:" + "|".join(raw["leeg"]) + r")\b[\s,.!?;…]*)+$", re.IGNORECASE),
-        agreement=_any(raw["afspraak"]),
+        agreement=_any(raw["afspraak"] + raw["vastleggen"]),
+        recorded=_any(raw["vastleggen"]),
         consent=_any(raw["instemming"]),
         no_commitment=_any(raw["geen_toezegging"]),
         change=_any(raw["verandering"]),
@@ -372,6 +374,7 @@ def _step_text(units: list[Unit], r: Rules) -> str:
             text = re.sub(r"^dus\b\s*[:,]?", "", text, flags=re.IGNORECASE)
             text = re.sub(r"^.*?(spreken we (dan )?af|afgesproken|stap is|is dat (je|jouw|het) plan)\s*[:,]?", "",
                           text, flags=re.IGNORECASE)
+            text = r.recorded.split(text, maxsplit=1)[-1]
         value = clean(r.consent.sub("", clean(text, r)), r)
         if value:
             parts.append(value)
@@ -412,7 +415,7 @@ def _step(units: list[Unit], r: Rules) -> Step | None:
 def _may_change_step(unit: Unit, r: Rules) -> bool:
     if unit.phase != "activeren":
         return True
-    changed = bool(r.change.search(unit.text))
+    changed = bool(r.change.search(unit.text) or r.recorded.search(unit.text))
     return (changed or bool(re.search(r"\b(vervolg)?stap\b", unit.text, re.IGNORECASE))) and (
         changed or not r.reach_out.search(unit.text))
 
@@ -874,6 +877,8 @@ def _final_step(units: list[Unit], likely: list[int], p: np.ndarray, r: Rules) -
     if not likely:
         return None
     last = max(i for i in likely if p[i] >= FINAL_SHARE * p[likely[0]])
+    # What the begeleider writes down ("Dan noteer ik: ...") is what was agreed, however likely the rest.
+    last = max([last] + [i for i in likely if units[i].speaker == "begeleider" and r.recorded.search(units[i].text)])
     # A deferral from either side ("je wilt eerst thuis praten") after or in the step, or before it with
     # nothing explicitly agreed since: nothing agreed yet.
     deferred = [i for i, u in enumerate(units) if u.phase in STEP_PHASES and not u.question and r.defer.search(u.text)]
