@@ -100,6 +100,7 @@ def test_the_contact_says_who_the_person_is_when_that_was_said_earlier():
 
 def test_a_role_with_a_name_after_it_gives_the_name_first():
     fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Dan spreken we af: je loopt na de vakantie een dag mee op de groep."),
         ("activeren", "B", "Wie kan je daarbij helpen?"),
         ("activeren", "S", "Mijn stagebegeleider daar, Anouk, die weet het."),
     ))
@@ -108,6 +109,7 @@ def test_a_role_with_a_name_after_it_gives_the_name_first():
 
 def test_a_time_of_day_is_no_contact():
     fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Dan spreken we af: je loopt na de vakantie een dag mee op de groep."),
         ("activeren", "B", "Wie kan je daarbij helpen?"),
         ("activeren", "S", "'s Middags is Ellen er, die weet het."),
         ("activeren", "B", "En hoe bereik je haar?"),
@@ -165,8 +167,11 @@ def test_first_talking_with_parents_gives_no_step():
         ("vooruitkijken", "B", "En wat vind je daar zelf van?"),
         ("vooruitkijken", "S", "Ik wil eerst met mijn ouders praten voordat ik iets kies."),
         ("vooruitkijken", "B", "Dat is goed. Dan hoor ik het volgende keer."),
+        ("activeren", "B", "Wie kan je helpen met dat gesprek thuis?"),
+        ("activeren", "S", "Mijn oom Kees, die heeft zelf een kapsalon."),
     ))
     assert fields["vervolgstap"] is None and fields["wanneer"] is None
+    assert fields["contact"] is None  # who helps with a step: without a step, nobody yet
 
 
 def test_a_proposal_after_the_student_defers_is_no_step_until_agreed():

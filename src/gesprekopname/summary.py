@@ -788,7 +788,8 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None) -> tupl
         about = [i for i in likely("vervolgstap") if i >= start and units[i].phase in STEP_PHASES]
         put("vervolgstap", *_widened("vervolgstap", (step.value, step.units), units, about, r))
         put("wanneer", *_time_in(_by_time(units, likely("wanneer")[:2]) or step.units, r))
-    put("contact", *_person(units, likely("contact"), r))
+        # The contact helps with the step: without an agreed step there is no one to name yet.
+        put("contact", *_person(units, likely("contact"), r))
     obstacles, solutions = _paired(lists["belemmeringen"], lists["oplossingen"], units)
     put_items("belemmeringen", obstacles)
     put_items("oplossingen", solutions)
