@@ -107,6 +107,15 @@ def test_a_role_with_a_name_after_it_gives_the_name_first():
     assert fields["contact"] == "Anouk, mijn stagebegeleider daar"
 
 
+def test_a_place_or_organisation_is_no_contact():
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Dan spreken we af: je helpt een avond mee bij de kookavond in het buurthuis."),
+        ("activeren", "B", "Wie kan je daarbij helpen?"),
+        ("activeren", "S", "Bij de Schakel in het Jongerencentrum ken ik Youssef, die regelt de kookavond."),
+    ))
+    assert fields["contact"].startswith("Youssef")
+
+
 def test_a_time_of_day_is_no_contact():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "B", "Dan spreken we af: je loopt na de vakantie een dag mee op de groep."),

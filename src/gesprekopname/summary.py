@@ -81,6 +81,7 @@ class Rules:
     roles: frozenset[str]
     greetings: frozenset[str]
     not_names: frozenset[str]
+    not_name_ends: tuple[str, ...]
     competences: dict[str, dict]
     sensitive: re.Pattern
     thresholds: dict[str, float]
@@ -143,6 +144,7 @@ def _rules(path: str | None) -> Rules:
         roles=frozenset(names["rollen"]),
         greetings=frozenset(names["groeten"]),
         not_names=frozenset(names["geen_naam"]),
+        not_name_ends=tuple(names["geen_naam_einde"]),
         competences=raw["competenties"],
         sensitive=_words(raw["gevoelig"]),
         thresholds={f: float(v) for f, v in raw["drempels"].items()},
@@ -509,7 +511,7 @@ def _people(unit: Unit, r: Rules, known: set[str]) -> list[str]:
             if low in r.roles:
                 before = words[i - 1].lower() if i else ""
                 out.append(f"{before} {low}" if before in ("mijn", "m'n", "de", "haar", "zijn") else low)
-        elif _is_name(word, r) and (word in known if i == 0 else words[i - 1] != "'s"):  # not 's Ochtends
+        elif _is_name(word, r) and (word in known if i == 0 else words[i - 1] not in _NOT_BEFORE_NAME):
             out.append(word)
         i += 1
     return out
@@ -526,6 +528,10 @@ def _addressed(units: list[Unit], r: Rules) -> set[str]:
     return {name for name in names if _is_name(name, r)}
 
 
+# A capitalised word after these is a place or organisation ("de Schakel", "het Erasmus") or a time ("'s Ochtends").
+_NOT_BEFORE_NAME = frozenset(["'s", "de", "het", "een"])
+
+
 def _name_after(words: list[str], i: int, r: Rules) -> list[str]:
     name = []
     while i < len(words) and len(name) < 3:
@@ -539,7 +545,7 @@ def _name_after(words: list[str], i: int, r: Rules) -> list[str]:
 
 def _is_name(word: str, r: Rules) -> bool:
     return (bool(_NAME.fullmatch(word)) and len(word) > 2 and not word.isupper()
-            and word.lower() not in r.not_names)
+            and word.lower() not in r.not_names and not word.lower().endswith(r.not_name_ends))
 
 
 def _contact(units: list[Unit], step: Step | None, r: Rules) -> tuple[str | None, list[Unit]]:
