@@ -169,6 +169,17 @@ def test_wanneer_keeps_what_pins_the_time_down():
     assert fields["wanneer"] == "dinsdag het zevende uur"
 
 
+def test_wanneer_joins_a_time_pinned_down_in_the_next_sentence():
+    fields, evidence = summarise(conversation(
+        ("vooruitkijken", "B", "Wat ga je doen?"),
+        ("vooruitkijken", "S", "Een dag meelopen bij de data-analist van de gemeente."),
+        ("vooruitkijken", "B", "En wanneer?"),
+        ("vooruitkijken", "S", "April. Na de toetsweek."),
+    ))
+    assert fields["wanneer"] == "april, na de toetsweek"
+    assert quotes(evidence, "wanneer") == ["April.", "Na de toetsweek."]
+
+
 def test_first_talking_with_parents_gives_no_step():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "B", "Wat wordt je vervolgstap?"),

@@ -467,6 +467,19 @@ def _time_details(text: str, end: int, r: Rules, most: int = 2) -> str:
     return details.rstrip()
 
 
+def _pinned_down(found: tuple[str | None, list[Unit]], units: list[Unit], r: Rules) -> tuple[str | None, list[Unit]]:
+    """A time said on its own, pinned down in the speaker's next sentence ("April. Na de toetsweek."): both."""
+    value, used = found
+    if not value or clean(used[-1].text, r).lower() != value.lower():
+        return found
+    after = units.index(used[-1]) + 1
+    if after < len(units) and units[after].speaker == used[-1].speaker:
+        more = clean(units[after].text, r)
+        if more and r.time_detail.fullmatch(" " + more):
+            return f"{value}, {more[0].lower()}{more[1:]}", [*used, units[after]]
+    return found
+
+
 def _when(units: list[Unit], step: Step | None, r: Rules) -> tuple[str | None, list[Unit]]:
     """wanneer: a time in the step itself, else the answer to the when-question that follows the step
     (before another field is asked about), else to the last when-question before it."""
@@ -793,7 +806,7 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None) -> tupl
         start = min(units.index(u) for u in step.units) - BEFORE_STEP
         about = [i for i in likely("vervolgstap") if i >= start and units[i].phase in STEP_PHASES]
         put("vervolgstap", *_widened("vervolgstap", (step.value, step.units), units, about, r))
-        put("wanneer", *_time_in(_by_time(units, likely("wanneer")[:2]) or step.units, r))
+        put("wanneer", *_pinned_down(_time_in(_by_time(units, likely("wanneer")[:2]) or step.units, r), units, r))
         # The contact helps with the step: without an agreed step there is no one to name yet.
         put("contact", *_person(units, likely("contact"), r))
     obstacles, solutions = _paired(lists["belemmeringen"], lists["oplossingen"], units)
