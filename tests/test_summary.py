@@ -216,6 +216,19 @@ def test_each_obstacle_is_paired_with_the_students_solution():
     assert len(evidence["oplossingen"]) == len(fields["oplossingen"])
 
 
+def test_an_obstacle_the_begeleider_asks_about_is_paired_with_the_answer():
+    fields, evidence = summarise(conversation(
+        ("vooruitkijken", "B", "Dan spreken we af: je loopt een dag mee met Joost bij het tegelzetten."),
+        ("activeren", "B", "Ga je het Joost zelf vragen?"),
+        ("activeren", "S", "Ja. Maandag in het busje naar het werk."),
+        ("activeren", "B", "En als hij nee zegt?"),
+        ("activeren", "S", "Dan vraag ik of ik eerst mag kijken hoe hij het doet."),
+    ))
+    assert fields["belemmeringen"] == ["als hij nee zegt"]
+    assert fields["oplossingen"] == ["Dan vraag ik of ik eerst mag kijken hoe hij het doet"]
+    assert quotes(evidence, "belemmeringen") == ["En als hij nee zegt?"]
+
+
 def test_a_quality_comes_from_the_begeleiders_summary():
     fields, evidence = summarise(conversation(
         ("reflecteren", "B", "Wat deed jij hierin heel goed?"),

@@ -809,7 +809,8 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None) -> tupl
         put("wanneer", *_pinned_down(_time_in(_by_time(units, likely("wanneer")[:2]) or step.units, r), units, r))
         # The contact helps with the step: without an agreed step there is no one to name yet.
         put("contact", *_person(units, likely("contact"), r))
-    obstacles, solutions = _paired(lists["belemmeringen"], lists["oplossingen"], units)
+    asked, answered = _what_if(units, lists, r)
+    obstacles, solutions = _paired(lists["belemmeringen"] + asked, lists["oplossingen"] + answered, units)
     put_items("belemmeringen", obstacles)
     put_items("oplossingen", solutions)
     names, proof = _competences(units, summary, evidence, r)
@@ -991,6 +992,26 @@ def _described(person: str, named: Unit, units: list[Unit], r: Rules) -> tuple[s
 def _role_words(found: re.Match) -> str:
     """', dat is de chef van RVS' -> ', de chef van RVS'."""
     return re.sub(r"^\s*,\s*(?:die|dat) is\b", ",", found.group(1).rstrip())
+
+
+# "En als hij nee zegt?": the begeleider names the obstacle, the student's answer is the solution.
+_WHAT_IF = re.compile(r"^\W*(?:(?:en|maar|of|oké|goed|stel)[,\s]+)*(als\s+[^,?]{3,60})\?\s*$", re.IGNORECASE)
+
+
+def _what_if(units: list[Unit], lists: dict[str, list[tuple[str, Unit]]], r: Rules
+             ) -> tuple[list[tuple[str, Unit]], list[tuple[str, Unit]]]:
+    """Obstacles the begeleider puts as a question ("En als het te druk is?") in the step's phases, each with
+    the student's answer as the solution, unless the lists have them already."""
+    have = {id(u) for items in lists.values() for _, u in items}
+    obstacles, solutions = [], []
+    for i, unit in enumerate(units[:-1]):
+        found = unit.speaker == "begeleider" and unit.phase in STEP_PHASES and _WHAT_IF.match(unit.text)
+        answer = units[i + 1]
+        if found and id(unit) not in have and answer.speaker == "leerling" and clean(answer.text, r):
+            obstacles.append((clean(found.group(1), r), unit))
+            if id(answer) not in have:
+                solutions.append((clean(answer.text, r), answer))
+    return obstacles, solutions
 
 
 def _paired(obstacles: list[tuple[str, Unit]], solutions: list[tuple[str, Unit]], units: list[Unit]
