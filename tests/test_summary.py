@@ -229,6 +229,15 @@ def test_an_obstacle_the_begeleider_asks_about_is_paired_with_the_answer():
     assert quotes(evidence, "belemmeringen") == ["En als hij nee zegt?"]
 
 
+def test_what_do_you_do_if_names_the_obstacle_too():
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Dan spreken we af: je vraagt of je een dienst mag meedraaien in de keuken."),
+        ("activeren", "B", "Wat doe je als het niet mag?"),
+        ("activeren", "S", "Dan vraag ik of ik een ochtend mag kijken."),
+    ))
+    assert fields["belemmeringen"] == ["als het niet mag"]
+
+
 def test_a_quality_comes_from_the_begeleiders_summary():
     fields, evidence = summarise(conversation(
         ("reflecteren", "B", "Wat deed jij hierin heel goed?"),

@@ -995,7 +995,8 @@ def _role_words(found: re.Match) -> str:
 
 
 # "En als hij nee zegt?": the begeleider names the obstacle, the student's answer is the solution.
-_WHAT_IF = re.compile(r"^\W*(?:(?:en|maar|of|oké|goed|stel)[,\s]+)*(als\s+[^,?]{3,60})\?\s*$", re.IGNORECASE)
+_WHAT_IF = re.compile(r"^\W*(?:(?:en|maar|of|oké|goed|stel|dus)[,\s]+)*(?:wat (?:doe je|ga je doen|dan)[,\s]+|wat\s+)?"
+                      r"(als\s+[^,?]{3,60})\?\s*$", re.IGNORECASE)
 
 
 def _what_if(units: list[Unit], lists: dict[str, list[tuple[str, Unit]]], r: Rules
