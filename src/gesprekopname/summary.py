@@ -376,7 +376,8 @@ def _step_text(units: list[Unit], r: Rules) -> str:
             text = re.sub(r"^dus\b\s*[:,]?", "", text, flags=re.IGNORECASE)
             text = re.sub(r"^.*?(spreken we (dan )?af|afgesproken|stap is|is dat (je|jouw|het) plan)\s*[:,]?", "",
                           text, flags=re.IGNORECASE)
-            text = r.recorded.split(text, maxsplit=1)[-1]
+            written = r.recorded.search(text)
+            text = text[written.end():] if written else text
         value = clean(r.consent.sub("", clean(text, r)), r)
         if value:
             parts.append(value)
@@ -530,15 +531,16 @@ def _people(unit: Unit, r: Rules, known: set[str]) -> list[str]:
     return out
 
 
-def _addressed(units: list[Unit], r: Rules) -> set[str]:
-    """The names the begeleider calls the student by: after a greeting ("Hoi Lieke") or before a colon
-    ("Oké Lieke: jij mailt ...") at the start of a sentence."""
-    names = set()
-    for u in units:
-        start = re.match(r"\W*([\w'-]+),?\s+([\w'-]+)\s*(:?)", u.text)
-        if u.speaker == "begeleider" and start and (start[1].lower() in r.greetings or start[3]):
-            names.add(start[2])
-    return {name for name in names if _is_name(name, r)}
+def _named_by(units: list[Unit], r: Rules) -> Callable[[Unit], list[str]]:
+    """The persons a sentence names (see _people), leaving out the student: the names the begeleider greets the
+    student with ("Hoi Lieke") or starts a sentence with before a colon ("Oké Lieke: jij mailt ...")."""
+    known = {w for u in units for w in re.findall(r"[\w'-]+", u.text)[1:] if _is_name(w, r)}
+    greeted = (_GREETED.match(u.text) for u in units if u.speaker == "begeleider")
+    student = {g[2] for g in greeted if g and (g[1].lower() in r.greetings or g[3]) and _is_name(g[2], r)}
+    return lambda unit: [p for p in _people(unit, r, known) if p not in student]
+
+
+_GREETED = re.compile(r"\W*([\w'-]+),?\s+([\w'-]+)\s*(:?)")
 
 
 # A capitalised word after these is a place or organisation ("de Schakel", "het Erasmus") or a time ("'s Ochtends").
@@ -557,8 +559,9 @@ def _name_after(words: list[str], i: int, r: Rules) -> list[str]:
 
 
 def _is_name(word: str, r: Rules) -> bool:
+    low = word.lower()
     return (bool(_NAME.fullmatch(word)) and len(word) > 2 and not word.isupper()
-            and word.lower() not in r.not_names and not word.lower().endswith(r.not_name_ends))
+            and low not in r.not_names and not low.endswith(r.not_name_ends))
 
 
 def _contact(units: list[Unit], step: Step | None, r: Rules) -> tuple[str | None, list[Unit]]:
@@ -567,12 +570,11 @@ def _contact(units: list[Unit], step: Step | None, r: Rules) -> tuple[str | None
     asked = [u for u in units if u.topic == "contact" and not u.question]
     if not asked:
         return None, []
-    known = {w for u in units for w in re.findall(r"[\w'-]+", u.text)[1:] if _is_name(w, r)}
     said = [u for u in asked if u.speaker != "begeleider"]
     told = [u for u in asked if u.speaker == "begeleider"]
-    student = _addressed(units, r)
+    named_by = _named_by(units, r)
     for unit in said + told + (step.units if step else []):
-        people = [p for p in _people(unit, r, known) if p not in student]
+        people = named_by(unit)
         if people:
             return people[0], [unit]
     return None, []
@@ -953,10 +955,9 @@ def _accepted_with(units: list[Unit], proposal: int, r: Rules) -> list[int]:
 
 def _person(units: list[Unit], likely: list[int], r: Rules) -> tuple[str | None, list[Unit]]:
     """contact: the first person named in the sentences most likely to say who helps (not the student)."""
-    known = {w for u in units for w in re.findall(r"[\w'-]+", u.text)[1:] if _is_name(w, r)}
-    student = _addressed(units, r)
+    named_by = _named_by(units, r)
     for i in likely:
-        people = [p for p in _people(units[i], r, known) if p not in student]
+        people = named_by(units[i])
         if people:
             return _described(people[0], units[i], units, r)
     return None, []
