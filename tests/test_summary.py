@@ -250,6 +250,33 @@ def test_a_quality_comes_from_the_begeleiders_summary():
     assert all("weet ik" not in item.lower() for item in fields["kwaliteiten"])
 
 
+def test_a_summary_whose_parts_cannot_stand_alone_stays_one_quality():
+    said = "Dus jij bent iemand die, als het misgaat, niet bevriest maar meteen iets nieuws verzint."
+    fields, evidence = summarise(conversation(
+        ("reflecteren", "B", "Wat zegt dit over jou?"),
+        ("reflecteren", "S", "Ik ging gewoon door toen de muziek uitviel."),
+        ("reflecteren", "B", said),
+        ("reflecteren", "S", "Ja, dat klopt wel."),
+    ))
+    whole = [item for item in fields["kwaliteiten"] if "iemand die" in item]
+    assert whole and "iets nieuws verzint" in whole[0]
+    assert not any(item in ("als het misgaat", "jij bent iemand die") for item in fields["kwaliteiten"])
+
+
+def test_a_quality_the_student_denies_or_a_nod_is_not_listed():
+    fields, _ = summarise(conversation(
+        ("reflecteren", "B", "Wat deed jij hierin heel goed?"),
+        ("reflecteren", "S", "Ik bleef rustig toen die klant boos werd."),
+        ("reflecteren", "B", "Sterk."),
+        ("reflecteren", "B", "En ben je ook geduldig, denk je?"),
+        ("reflecteren", "S", "Geduldig ben ik niet."),
+        ("reflecteren", "B", "Precies."),
+    ))
+    assert any("rustig" in item for item in fields["kwaliteiten"])
+    assert not any(item.lower() in ("sterk", "precies") or "geduldig" in item.lower()
+                   for item in fields["kwaliteiten"])
+
+
 def test_fillers_leave_the_value_but_not_the_quote():
     said = 'Eh... nou, gewoon "klein werk, groot resultaat" zeg maar.'
     fields, evidence = summarise(conversation(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from itertools import dropwhile, takewhile
 from pathlib import Path
 
@@ -63,6 +63,8 @@ class Rules:
     filler: re.Pattern
     intro: re.Pattern
     empty: re.Pattern
+    denied: re.Pattern  # a quality or motive the student says is not theirs ("geduldig ben ik niet")
+    unfinished: re.Pattern  # a part of a summary that cannot stand alone ("jij bent iemand die")
     agreement: re.Pattern
     recorded: re.Pattern
     consent: re.Pattern
@@ -126,6 +128,9 @@ def _rules(path: str | None) -> Rules:
         filler=_words(raw["vulwoorden"]),
         intro=re.compile(r"^(?:(?:" + "|".join(raw["inleidingen"]) + r")\b[\s,.!:;…-]*)+", re.IGNORECASE),
         empty=re.compile(r"^(?:(?:" + "|".join(raw["leeg"]) + r")\b[\s,.!?;…]*)+$", re.IGNORECASE),
+        denied=re.compile(r"(?<!\w)(?:" + "|".join(raw["ontkend"]) + r")$", re.IGNORECASE),
+        unfinished=re.compile(r"(?<!\w)(?:" + "|".join(raw["onaf"]["einde"]) + r")$|^(?:"
+                              + "|".join(raw["onaf"]["begin"]) + r")(?!\w)", re.IGNORECASE),
         agreement=_any(raw["afspraak"] + raw["vastleggen"]),
         recorded=_any(raw["vastleggen"]),
         consent=_any(raw["instemming"]),
@@ -331,12 +336,15 @@ def _summary_items(units: list[Unit], field: str, r: Rules) -> list[tuple[str, U
     """The begeleider's summaries in the field's topic ("Dus je bent betrouwbaar"), split into parts."""
     said = [u for u in units if u.topic == field and u.speaker == "begeleider" and not u.question
             and _SUMMARY_START.match(u.text)]
-    return _items([said], r, _list_parts)
+    return _items([said], r, partial(_list_parts, r=r))
 
 
-def _list_parts(text: str) -> list[str]:
+def _list_parts(text: str, r: Rules) -> list[str]:
+    """"Dus je bent rustig, precies en eerlijk": one part each. A sentence whose parts cannot stand alone
+    ("jij bent iemand die, als het misgaat, ...") stays whole."""
     text = re.sub(r"^(dus|je bent|jij bent)\b[\s,:]*", "", text, flags=re.IGNORECASE)
-    return [p for p in re.split(r",\s*(?:en\s+)?|\s+en\s+", text) if p.strip()]
+    parts = [p.strip() for p in re.split(r",\s*(?:en\s+)?|\s+en\s+", text) if p.strip()]
+    return [text] if any(r.unfinished.search(p.rstrip(" .!?…")) for p in parts) else parts
 
 
 def _qualities(units: list[Unit], r: Rules) -> list[tuple[str, Unit]]:
@@ -822,6 +830,7 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None) -> tupl
 
 
 LISTED = ("kwaliteiten", "motieven", "belemmeringen", "oplossingen")
+DENIABLE = ("kwaliteiten", "motieven")  # an obstacle may well end in "niet" ("het mag niet")
 
 
 def _by_time(units: list[Unit], picked: list[int]) -> list[Unit]:
@@ -882,9 +891,12 @@ def _list_items(units: list[Unit], col: dict[str, np.ndarray], likely: dict[str,
         said: list[set[str]] = []
         for i in mine:
             unit = units[i]
-            parts = _list_parts if unit.speaker == "begeleider" and _SUMMARY_START.match(unit.text) else None
+            summed_up = unit.speaker == "begeleider" and _SUMMARY_START.match(unit.text)
+            parts = partial(_list_parts, r=r) if summed_up else None
             for value, used in _items([[unit]], r, parts):
                 words = set(_tokens(value))
+                if field in DENIABLE and r.denied.search(value):
+                    continue
                 if not any(words <= have for have in said):
                     out[field].append((value, used))
                     said.append(words)
