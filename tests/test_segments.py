@@ -11,10 +11,17 @@ def test_sentence_offsets_point_at_each_sentence():
     assert all(text[pos:].startswith(s) for pos, s in found)
 
 
-def test_split_without_words_cuts_by_share_of_characters():
+def test_split_without_words_cuts_by_share_of_speaking_time():
     head, tail = split_at(Segment(10.0, 20.0, "Eerst dit. Dan dat."), 10)
     assert (head.text, tail.text) == ("Eerst dit.", "Dan dat.")
     assert head.end == tail.start and 15.0 < head.end < 16.0
+
+
+def test_a_short_reply_split_off_without_words_keeps_the_time_a_reply_takes():
+    # Said after a pause, this "Ja." took 0.68 s; by its share of characters it would get 0.27 s.
+    text = "Je zit nu twee weken bij Schildersbedrijf Bosman, toch? Ja."
+    head, tail = split_at(Segment(4.5, 9.7, text), text.index("Ja."))
+    assert tail.text == "Ja." and tail.end - tail.start > 0.6
 
 
 def test_split_with_words_cuts_where_the_next_word_starts():

@@ -25,9 +25,19 @@ def sentence_offsets(text: str) -> list[tuple[int, str]]:
     return found
 
 
+# Without word times a sentence takes its characters plus about this many more: the pause before it and its
+# onset. On the dev audio (about 13 characters a second, a median 0.58 s between turns) a short reply like
+# "Ja." after a long question then gets its own time, not a sliver of it (roles T2, 5-fold CV 0.915 -> 0.926).
+PAUSE_CHARS = 10
+
+
+def _speaking_time(text: str) -> int:
+    return len(text) + PAUSE_CHARS * len(sentences(text))
+
+
 def split_at(segment: Segment, char_index: int) -> tuple[Segment, Segment]:
     """Split a segment before text[char_index]; the cut time comes from word timestamps when there are
-    words, else from the share of characters before the cut."""
+    words, else from the share of speaking time before the cut (see PAUSE_CHARS)."""
     head_text = segment.text[:char_index].strip()
     tail_text = segment.text[char_index:].strip()
     if segment.words:
@@ -36,7 +46,8 @@ def split_at(segment: Segment, char_index: int) -> tuple[Segment, Segment]:
         cut = tail_words[0].start if tail_words else segment.end
     else:
         head_words, tail_words = [], []
-        share = len(head_text) / max(1, len(head_text) + len(tail_text))
+        head_time, tail_time = _speaking_time(head_text), _speaking_time(tail_text)
+        share = head_time / max(1, head_time + tail_time)
         cut = segment.start + share * (segment.end - segment.start)
     cut = round(min(max(cut, segment.start), segment.end), 3)
     head = replace(segment, end=cut, text=head_text, words=head_words)
