@@ -277,6 +277,27 @@ def test_a_quality_the_student_denies_or_a_nod_is_not_listed():
                    for item in fields["kwaliteiten"])
 
 
+def test_the_naming_question_asked_without_a_question_mark_still_gives_the_inzicht():
+    # The phases may well cut before the answer: the prompt is what makes it the inzicht.
+    fields, evidence = summarise(conversation(
+        ("reflecteren", "B", "Als je je manier van werken een naam moet geven."),
+        ("vooruitkijken", "S", "Weet ik niet."),
+        ("vooruitkijken", "B", "Je zei net zelf iets over eerst meten."),
+        ("vooruitkijken", "S", "Eerst meten, dan zagen."),
+        ("vooruitkijken", "B", "Dan iets anders: je moet straks een richting kiezen."),
+    ))
+    assert fields["inzicht"] == "Eerst meten, dan zagen"
+    assert quotes(evidence, "inzicht") == ["Eerst meten, dan zagen."]
+
+
+def test_a_question_from_the_student_is_never_the_inzicht():
+    fields, _ = summarise(conversation(
+        ("reflecteren", "B", "Als je een kop boven dit verhaal moest zetten, wat zou daar staan?"),
+        ("reflecteren", "S", "Weet ik niet. Mag dat leeg blijven?"),
+    ))
+    assert fields["inzicht"] is None
+
+
 def test_fillers_leave_the_value_but_not_the_quote():
     said = 'Eh... nou, gewoon "klein werk, groot resultaat" zeg maar.'
     fields, evidence = summarise(conversation(

@@ -60,6 +60,7 @@ class Rules:
     probing: frozenset[str]
     follow_up: re.Pattern
     question_start: re.Pattern
+    asking: re.Pattern  # how a student's question starts ("Mag dat", "Moet ik")
     filler: re.Pattern
     intro: re.Pattern
     empty: re.Pattern
@@ -125,6 +126,7 @@ def _rules(path: str | None) -> Rules:
         probing=frozenset(f for f, v in fields.items() if v.get("doorvragen")),
         follow_up=_any(raw["vervolgvragen"]),
         question_start=re.compile(r"^(?:" + "|".join(raw["vraag_start"]) + r")\b", re.IGNORECASE),
+        asking=re.compile(r"^(?:" + "|".join(raw["leerling_vraag_start"]) + r")\b", re.IGNORECASE),
         filler=_words(raw["vulwoorden"]),
         intro=re.compile(r"^(?:(?:" + "|".join(raw["inleidingen"]) + r")\b[\s,.!:;…-]*)+", re.IGNORECASE),
         empty=re.compile(r"^(?:(?:" + "|".join(raw["leeg"]) + r")\b[\s,.!?;…]*)+$", re.IGNORECASE),
@@ -194,6 +196,13 @@ def _is_question(unit: Unit, r: Rules) -> bool:
     if unit.text.rstrip().endswith("?"):
         return True
     return unit.speaker == "begeleider" and bool(r.question_start.match(unit.text))
+
+
+def _asks(unit: Unit, r: Rules) -> bool:
+    """A real question, by either speaker ("Mag dat leeg blijven?"); not a name offered with a rising tone
+    ("Eh... rust in de storm?"). The student's questions are not marked as questions."""
+    text = r.intro.sub("", unit.text).strip()
+    return text.endswith("?") and bool(r.question_start.match(text) or r.asking.match(text))
 
 
 def _field_of(text: str, phase: str | None, r: Rules) -> str | None:
@@ -360,6 +369,8 @@ def _insight(units: list[Unit], r: Rules) -> tuple[str | None, list[Unit]]:
     the answer is that name."""
     for group in _answers(units, "inzicht")[-1:]:
         for unit in group:
+            if _asks(unit, r):
+                continue
             quoted = _QUOTED.search(unit.text)
             value = clean(quoted.group(1) if quoted else unit.text, r)
             if _usable(value, r):
@@ -872,8 +883,11 @@ def _widened(field: str, core: tuple[str | None, list[Unit]], units: list[Unit],
 
 
 def _named(units: list[Unit], picked: list[int], r: Rules) -> tuple[str | None, list[Unit]]:
-    """inzicht: a quoted phrase in the sentence is the name the student gives; else the sentence."""
+    """inzicht: a quoted phrase in the sentence is the name the student gives; else the sentence. A question
+    ("Mag dat leeg blijven?") names nothing."""
     for unit in _by_time(units, picked):
+        if _asks(unit, r):
+            continue
         quoted = _QUOTED.search(unit.text)
         value = clean(quoted.group(1) if quoted else unit.text, r)
         if _usable(value, r):
