@@ -194,6 +194,20 @@ def test_first_talking_with_parents_gives_no_step():
     assert fields["contact"] is None  # who helps with a step: without a step, nobody yet
 
 
+@pytest.mark.parametrize("deferral", [
+    "Je wilt eerst thuis het gesprek voeren, voordat je iets vastlegt.",
+    "Jij denkt erover na, en de volgende keer kijken we verder.",
+])
+def test_thinking_it_over_first_gives_no_step(deferral):
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Zou je een dag willen meelopen bij de opleiding Mediavormgeven?"),
+        ("vooruitkijken", "S", "Ja, dat lijkt me wel wat. Maar mijn ouders willen dat ik iets met economie doe."),
+        ("vooruitkijken", "B", deferral),
+        ("vooruitkijken", "S", "Ja."),
+    ))
+    assert fields["vervolgstap"] is None and fields["wanneer"] is None
+
+
 def test_a_proposal_after_the_student_defers_is_no_step_until_agreed():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "B", "Wat zou je nu willen uitproberen?"),
