@@ -277,6 +277,16 @@ def test_a_summary_whose_parts_cannot_stand_alone_stays_one_quality():
     assert not any(item in ("als het misgaat", "jij bent iemand die") for item in fields["kwaliteiten"])
 
 
+def test_a_summary_part_ending_in_a_verb_particle_stands_alone():
+    fields, _ = summarise(conversation(
+        ("reflecteren", "B", "Wat zegt dit over jou?"),
+        ("reflecteren", "S", "Ik bleef maar vragen stellen aan die boswachter."),
+        ("reflecteren", "B", "Dus je bent nieuwsgierig en je vraagt door."),
+        ("reflecteren", "S", "Ja, dat klopt wel."),
+    ))
+    assert {"je bent nieuwsgierig", "je vraagt door"} <= set(fields["kwaliteiten"])
+
+
 def test_a_quality_the_student_denies_or_a_nod_is_not_listed():
     fields, _ = summarise(conversation(
         ("reflecteren", "B", "Wat deed jij hierin heel goed?"),
