@@ -314,6 +314,17 @@ def test_the_naming_question_asked_without_a_question_mark_still_gives_the_inzic
     assert quotes(evidence, "inzicht") == ["Eerst meten, dan zagen."]
 
 
+def test_the_name_the_begeleider_repeats_is_the_inzicht():
+    fields, evidence = summarise(conversation(
+        ("reflecteren", "B", "Hoe zou je dit inzicht noemen?"),
+        ("reflecteren", "S", "Iets met rust, denk ik."),
+        ("reflecteren", "S", "Eerst meten, dan zagen."),
+        ("reflecteren", "B", "Eerst meten, dan zagen. Mooi."),
+    ))
+    assert fields["inzicht"] == "Eerst meten, dan zagen"
+    assert quotes(evidence, "inzicht") == ["Eerst meten, dan zagen."]
+
+
 def test_a_question_from_the_student_is_never_the_inzicht():
     fields, _ = summarise(conversation(
         ("reflecteren", "B", "Als je een kop boven dit verhaal moest zetten, wat zou daar staan?"),

@@ -366,9 +366,12 @@ def _qualities(units: list[Unit], r: Rules) -> list[tuple[str, Unit]]:
 
 def _insight(units: list[Unit], r: Rules) -> tuple[str | None, list[Unit]]:
     """inzicht: the name the student gives, in the last answer to the naming question; a quoted phrase in
-    the answer is that name."""
+    the answer is that name, and so is the sentence the begeleider says after them ("Eerst kijken, dan doen.");
+    a single word said back ("Stal?") is a check, not a name."""
+    echoed = {id(u) for u, e in zip(units, _echoes(units), strict=True)
+              if "nagezegd" in e and len(_tokens(u.text)) > 1}
     for group in _answers(units, "inzicht")[-1:]:
-        for unit in group:
+        for unit in sorted(group, key=lambda u: id(u) not in echoed):
             if _asks(unit, r):
                 continue
             quoted = _QUOTED.search(unit.text)
