@@ -95,6 +95,25 @@ def test_directory_is_refused(home, tmp_path):
     assert_refused(run_cli("verwerken", str(tmp_path), home=home), "is een map")
 
 
+def test_the_command_alone_shows_the_help(home):
+    result = run_cli(home=home)
+    assert result.returncode == 0 and "verwerken" in result.stdout and result.stderr == ""
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("verslag",), "GESPREK_ID ontbreekt. Zie `"),
+    (("verwerken",), "BESTAND ontbreekt"),
+    (("export", "abc", "--onzin"), "onbekende optie --onzin"),
+    (("opnemen", "--duur", "lang"), "ongeldige waarde voor --duur"),
+    (("verslag", "abc", "-o"), "de optie -o heeft een waarde nodig"),
+    (("verslagje",), "onbekend commando 'verslagje'"),
+])
+def test_a_command_typed_wrong_is_explained_in_dutch(home, args, message):
+    result = run_cli(*args, home=home)
+    assert_refused(result, message)
+    assert result.returncode == 2 and "Onverwachte fout" not in result.stderr and "--help`." in result.stderr
+
+
 def test_random_bytes_named_wav_are_refused(home, tmp_path):
     path = tmp_path / "ruis.wav"
     path.write_bytes(bytes(range(256)) * 64)

@@ -771,6 +771,33 @@ def demo() -> None:
     demo_run.run()
 
 
+# The usage errors of the click that Typer runs on (its own copy in newer Typer versions, click itself before).
+click = sys.modules[typer.BadParameter.__module__]
+
+
+def _usage_error(exc: click.UsageError) -> str:
+    """What was typed wrong, in Dutch (click says it in English)."""
+    if isinstance(exc, click.MissingParameter):
+        return f"{_param_name(exc.param)} ontbreekt."
+    if isinstance(exc, click.BadParameter):
+        return f"ongeldige waarde voor {_param_name(exc.param)}."
+    if isinstance(exc, click.NoSuchOption):
+        return f"onbekende optie {exc.option_name}."
+    if isinstance(exc, click.BadOptionUsage):
+        return f"de optie {exc.option_name} heeft een waarde nodig."
+    if exc.message.startswith("No such command"):
+        return f"onbekend commando{exc.message[len('No such command'):].rstrip('.')}."
+    return f"verkeerd gebruik ({exc.message})."
+
+
+def _param_name(param) -> str:
+    """--duur for an option, GESPREK_ID for an argument: as --help shows them."""
+    if param is None:
+        return "een argument"
+    options = [o for o in param.opts if o.startswith("-")]
+    return max(options, key=len) if options else str(param.name).upper()
+
+
 def main() -> None:
     """Entry point: Dutch message and non-zero exit code instead of a traceback."""
     try:
@@ -778,6 +805,11 @@ def main() -> None:
     except UserError as exc:
         _err(f"Fout: {exc}")
         sys.exit(exc.exit_code)
+    except getattr(click, "NoArgsIsHelpError", ()) as exc:  # `gesprekopname` alone: the help, not an error
+        typer.echo(exc.message)
+    except click.UsageError as exc:
+        _err(f"Fout: {_usage_error(exc)} Zie `{exc.ctx.command_path if exc.ctx else 'gesprekopname'} --help`.")
+        sys.exit(2)
     except (typer.Abort, KeyboardInterrupt):
         _err("Afgebroken.")
         sys.exit(130)
