@@ -103,6 +103,7 @@ class Unit:
     question: bool = False
     topic: str | None = None  # the field the last question asked for (for a question: its own field)
     group: int = -1  # which question this sentence answers (index of that question)
+    echo: frozenset[str] = frozenset()  # "nagezegd" (the other says it back) and/or "zegt_na" (says it back)
 
 
 def _any(patterns: list[str]) -> re.Pattern:
@@ -176,7 +177,8 @@ def _tokens(text: str) -> list[str]:
 
 
 def _units(segments: list[Segment], r: Rules) -> list[Unit]:
-    """Sentences with times shared out by characters, then each question's field and each answer's topic."""
+    """Sentences with times shared out by characters, then each question's field and each answer's topic,
+    and what is said back."""
     units = []
     for seg in segments:
         size = max(1, len(seg.text))
@@ -187,6 +189,7 @@ def _units(segments: list[Segment], r: Rules) -> list[Unit]:
             units.append(Unit(round(seg.start + span * offset / size, 3), round(seg.start + span * end / size, 3),
                               text.strip(), seg.speaker, seg.phase))
     _mark_questions(units, r)
+    _mark_echoes(units)
     return units
 
 
@@ -368,8 +371,7 @@ def _insight(units: list[Unit], r: Rules) -> tuple[str | None, list[Unit]]:
     """inzicht: the name the student gives, in the last answer to the naming question; a quoted phrase in
     the answer is that name, and so is the sentence the begeleider says after them ("Eerst kijken, dan doen.");
     a single word said back ("Stal?") is a check, not a name."""
-    echoed = {id(u) for u, e in zip(units, _echoes(units), strict=True)
-              if "nagezegd" in e and len(_tokens(u.text)) > 1}
+    echoed = {id(u) for u in units if "nagezegd" in u.echo and len(_tokens(u.text)) > 1}
     for group in _answers(units, "inzicht")[-1:]:
         for unit in sorted(group, key=lambda u: id(u) not in echoed):
             if _asks(unit, r):
@@ -660,7 +662,6 @@ def _signals(units: list[Unit], chosen: dict[str, list[Unit]], r: Rules) -> list
     for field, used in chosen.items():
         for unit in used:
             picked[id(unit)].add(f"regel:{field}")
-    echoed = _echoes(units)
     out: list[set[str]] = []
     later: set[str] = set()
     for k in range(len(units) - 1, -1, -1):
@@ -674,7 +675,7 @@ def _signals(units: list[Unit], chosen: dict[str, list[Unit]], r: Rules) -> list
             ("kwaliteitwoord", r.quality_words.search(text)), ("motiefwoord", r.motive_words.search(text)),
             ("samenvatting", _SUMMARY_START.match(text)), ("citaat", _QUOTED.search(text)),
             ("leeg", r.empty.match(text.strip(" ,.!?…")))) if hit}
-        out.append(found | picked[id(unit)] | later | echoed[k])
+        out.append(found | picked[id(unit)] | later | unit.echo)
         if own and unit.phase in STEP_PHASES:
             later |= {f"later_{s}" for s in found & {"verandering", "uitstel", "stap"}}
     return out[::-1]
@@ -683,18 +684,16 @@ def _signals(units: list[Unit], chosen: dict[str, list[Unit]], r: Rules) -> list
 ECHO_SHARE = 0.6  # a sentence echoes another when it holds this share of the other's content words
 
 
-def _echoes(units: list[Unit]) -> list[set[str]]:
+def _mark_echoes(units: list[Unit]) -> None:
     """What is said twice matters: a begeleider repeats the name a student gives ("Afmaken."), a student
     takes up a proposal ("zonder muziek gaat het ook"). Per sentence: "nagezegd" when one of the next two
     sentences of the other speaker holds most of its content words, "zegt_na" when it does so itself."""
     said = [content(u.text, fields.STOP) for u in units]
-    out: list[set[str]] = [set() for _ in units]
     for i, words in enumerate(said):
         for j in range(i + 1, min(i + 3, len(units))):
             if words and units[j].speaker != units[i].speaker and len(words & said[j]) >= ECHO_SHARE * len(words):
-                out[i].add("nagezegd")
-                out[j].add("zegt_na")
-    return out
+                units[i].echo |= {"nagezegd"}
+                units[j].echo |= {"zegt_na"}
 
 
 def _rows(units: list[Unit], chosen: dict[str, list[Unit]], r: Rules) -> list[dict[str, float]]:
