@@ -230,6 +230,16 @@ def test_each_obstacle_is_paired_with_the_students_solution():
     assert len(evidence["oplossingen"]) == len(fields["oplossingen"])
 
 
+def test_the_students_doubt_stays_in_the_obstacle():
+    fields, _ = summarise(conversation(
+        ("activeren", "B", "Wat kan er misgaan?"),
+        ("activeren", "S", "Misschien zegt ze dat het te druk is."),
+        ("activeren", "B", "En wat doe je dan?"),
+        ("activeren", "S", "Dan vraag ik het na de vakantie."),
+    ))
+    assert fields["belemmeringen"] == ["Misschien zegt ze dat het te druk is"]
+
+
 def test_an_obstacle_the_begeleider_asks_about_is_paired_with_the_answer():
     fields, evidence = summarise(conversation(
         ("vooruitkijken", "B", "Dan spreken we af: je loopt een dag mee met Joost bij het tegelzetten."),
