@@ -60,7 +60,7 @@ class Rules:
     probing: frozenset[str]
     follow_up: re.Pattern
     question_start: re.Pattern
-    asking: re.Pattern  # how a student's question starts ("Mag dat", "Moet ik")
+    asking: re.Pattern  # how a student's question starts besides a question word ("Mag dat", "Moet ik")
     filler: re.Pattern
     intro: re.Pattern
     empty: re.Pattern
@@ -371,16 +371,22 @@ def _insight(units: list[Unit], r: Rules) -> tuple[str | None, list[Unit]]:
     """inzicht: the name the student gives, in the last answer to the naming question; a quoted phrase in
     the answer is that name, and so is the sentence the begeleider says after them ("Eerst kijken, dan doen.");
     a single word said back ("Stal?") is a check, not a name."""
-    echoed = {id(u) for u in units if "nagezegd" in u.echo and len(_tokens(u.text)) > 1}
     for group in _answers(units, "inzicht")[-1:]:
-        for unit in sorted(group, key=lambda u: id(u) not in echoed):
-            if _asks(unit, r):
-                continue
-            quoted = _QUOTED.search(unit.text)
-            value = clean(quoted.group(1) if quoted else unit.text, r)
-            if _usable(value, r):
+        for unit in sorted(group, key=lambda u: not ("nagezegd" in u.echo and len(_tokens(u.text)) > 1)):
+            value = _name_in(unit, r)
+            if value:
                 return value, [unit]
     return None, []
+
+
+def _name_in(unit: Unit, r: Rules) -> str | None:
+    """The name a sentence gives an insight: a quoted phrase in it, else the sentence; a question
+    ("Mag dat leeg blijven?") names nothing."""
+    if _asks(unit, r):
+        return None
+    quoted = _QUOTED.search(unit.text)
+    value = clean(quoted.group(1) if quoted else unit.text, r)
+    return value if _usable(value, r) else None
 
 
 # --- the step, when and who ---------------------------------------------------------------------------
@@ -885,14 +891,10 @@ def _widened(field: str, core: tuple[str | None, list[Unit]], units: list[Unit],
 
 
 def _named(units: list[Unit], picked: list[int], r: Rules) -> tuple[str | None, list[Unit]]:
-    """inzicht: a quoted phrase in the sentence is the name the student gives; else the sentence. A question
-    ("Mag dat leeg blijven?") names nothing."""
+    """inzicht: the name the likeliest sentence gives (see _name_in)."""
     for unit in _by_time(units, picked):
-        if _asks(unit, r):
-            continue
-        quoted = _QUOTED.search(unit.text)
-        value = clean(quoted.group(1) if quoted else unit.text, r)
-        if _usable(value, r):
+        value = _name_in(unit, r)
+        if value:
             return value, [unit]
     return None, []
 
@@ -910,9 +912,9 @@ def _list_items(units: list[Unit], col: dict[str, np.ndarray], likely: dict[str,
             summed_up = unit.speaker == "begeleider" and _SUMMARY_START.match(unit.text)
             parts = partial(_list_parts, r=r) if summed_up else None
             for value, used in _items([[unit]], r, parts):
-                words = set(_tokens(value))
                 if field in DENIABLE and r.denied.search(value):
                     continue
+                words = set(_tokens(value))
                 if not any(words <= have for have in said):
                     out[field].append((value, used))
                     said.append(words)
