@@ -127,6 +127,48 @@ def test_a_time_of_day_is_no_contact():
     assert fields["contact"] == "Ellen"
 
 
+def test_a_name_alone_answering_who_is_the_contact_with_the_role_said_after_it():
+    fields, evidence = summarise(conversation(
+        ("vooruitkijken", "B", "Dan spreken we af: volgende week dinsdag ga je een dag mee op de bus."),
+        ("activeren", "B", "Wie bepaalt daar of jij mee mag op de bus?"),
+        ("activeren", "S", "Marco."),
+        ("activeren", "B", "Marco is je werkbegeleider, toch?"),
+        ("activeren", "S", "Ja."),
+    ))
+    assert fields["contact"] == "Marco, je werkbegeleider"
+    assert quotes(evidence, "contact") == ["Marco.", "Marco is je werkbegeleider, toch?"]
+
+
+def test_who_the_contact_is_may_follow_in_a_sentence_of_its_own():
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Dan spreken we af: volgende week donderdag kijk je een ochtend mee."),
+        ("activeren", "B", "Wie kan je daarbij helpen?"),
+        ("activeren", "S", "Ruud. Die is front office manager. Die doet de reserveringen."),
+    ))
+    assert fields["contact"] == "Ruud, front office manager"
+
+
+def test_the_contact_gets_the_full_name_said_elsewhere():
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "S", "Er is een informatiebeveiliger, Hanneke de Wit. Zij gaat over de beveiliging."),
+        ("vooruitkijken", "S", "Ik wil een dag met Hanneke meelopen."),
+        ("vooruitkijken", "B", "Dan spreken we af: jij loopt een dag mee met Hanneke."),
+        ("activeren", "B", "Wie kan je daarbij helpen?"),
+        ("activeren", "S", "Dat kan Hanneke. Ik stuur haar een berichtje."),
+    ))
+    assert fields["contact"] == "Hanneke de Wit"
+
+
+def test_a_product_with_a_number_or_a_name_after_het_is_read_right():
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Dan spreken we af: donderdag loop je een dag mee op de babygroep."),
+        ("activeren", "B", "Wie kan je daarbij helpen?"),
+        ("activeren", "S", "Voor de migratie naar Windows 11 moet het. Want Ingrid, mijn werkbegeleider, regelt dat."),
+        ("activeren", "B", "Dus dinsdag vraag je het Ingrid."),
+    ))
+    assert fields["contact"] == "Ingrid, mijn werkbegeleider"
+
+
 def test_options_the_student_answers_only_with_weet_niet_are_no_step():
     def step_after(*answer: str) -> str | None:
         fields, _ = summarise(conversation(
@@ -333,6 +375,27 @@ def test_the_name_the_begeleider_repeats_is_the_inzicht():
     ))
     assert fields["inzicht"] == "Eerst meten, dan zagen"
     assert quotes(evidence, "inzicht") == ["Eerst meten, dan zagen."]
+
+
+@pytest.mark.parametrize("question", [
+    "Als je dit voor jezelf samenvat, wat neem je dan mee van die middag?",
+    "Als je dat allemaal bij elkaar legt, wat zegt het over jou?",
+])
+def test_a_paraphrased_naming_question_gives_the_inzicht(question):
+    fields, _ = summarise(conversation(
+        ("reflecteren", "S", "Ik wil snappen waarom iets kapot gaat."),
+        ("reflecteren", "B", question),
+        ("reflecteren", "S", "Dat ik meer een uitzoeker ben dan een brandjesblusser."),
+    ))
+    assert fields["inzicht"] == "Dat ik meer een uitzoeker ben dan een brandjesblusser"
+
+
+def test_not_knowing_said_with_hoor_is_no_inzicht():
+    fields, _ = summarise(conversation(
+        ("reflecteren", "B", "Ik zou het zo zeggen: eerst de mensen rustig, dan het probleem. Is dat wat voor jou?"),
+        ("reflecteren", "S", "Weet ik niet, hoor."),
+    ))
+    assert fields["inzicht"] is None
 
 
 def test_a_question_from_the_student_is_never_the_inzicht():

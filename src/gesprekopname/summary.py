@@ -273,7 +273,8 @@ def clean(text: str, r: Rules | None = None) -> str:
     while previous != text:
         previous = text
         text = r.intro.sub("", text).strip(" ,.;:!?…-")
-    return "" if not _tokens(text) or r.empty.match(text) else text
+    # "Eh..i" from a misheard word: a value needs a word of two letters or more.
+    return "" if max(map(len, _tokens(text)), default=0) < 2 or r.empty.match(text) else text
 
 
 def _usable(text: str, r: Rules) -> bool:
@@ -555,19 +556,47 @@ def _people(unit: Unit, r: Rules, known: set[str]) -> list[str]:
             if low in r.roles:
                 before = words[i - 1].lower() if i else ""
                 out.append(f"{before} {low}" if before in ("mijn", "m'n", "de", "haar", "zijn") else low)
-        elif _is_name(word, r) and (word in known if i == 0 else words[i - 1] not in _NOT_BEFORE_NAME):
+        elif _is_name(word, r) and _as_name(words, i, unit, known):
             out.append(word)
         i += 1
     return out
 
 
+def _as_name(words: list[str], i: int, unit: Unit, known: set[str]) -> bool:
+    """Whether a word shaped like a name is a person here. At the start of a sentence only a name seen
+    elsewhere, or the whole answer to who can help ("Marco."); never after an article ("de Schakel"), except
+    "het" before a known person ("vraag je het Ingrid"); never before a number ("Windows 11")."""
+    if i + 1 < len(words) and words[i + 1].isdigit():
+        return False
+    if i == 0:
+        return words[i] in known or (len(words) == 1 and unit.topic == "contact")
+    before = words[i - 1]
+    return before not in _NOT_BEFORE_NAME or (before == "het" and words[i] in known)
+
+
 def _named_by(units: list[Unit], r: Rules) -> Callable[[Unit], list[str]]:
     """The persons a sentence names (see _people), leaving out the student: the names the begeleider greets the
     student with ("Hoi Lieke") or starts a sentence with before a colon ("Oké Lieke: jij mailt ...")."""
-    known = {w for u in units for w in re.findall(r"[\w'-]+", u.text)[1:] if _is_name(w, r)}
+    known = {w for u in units for w in _persons_in(u.text, r)}
     greeted = (_GREETED.match(u.text) for u in units if u.speaker == "begeleider")
     student = {g[2] for g in greeted if g and (g[1].lower() in r.greetings or g[3]) and _is_name(g[2], r)}
     return lambda unit: [p for p in _people(unit, r, known) if p not in student]
+
+
+def _persons_in(text: str, r: Rules) -> list[str]:
+    """Names that are surely persons: inside a sentence and not after an article, or at its start when the
+    sentence says who that is ("Marco is je werkbegeleider")."""
+    words = re.findall(r"[\w'-]+", text)
+    inside = [w for k, w in enumerate(words[1:], 1) if words[k - 1] not in _NOT_BEFORE_NAME and _is_name(w, r)]
+    said = _SAYS_WHO.match(text)
+    return inside + [said[1]] if said and _is_name(said[1], r) and _role_word(said[2], r) else inside
+
+
+_SAYS_WHO = re.compile(r"\W*([\w'-]+),?\s+(?:die |dat )?is\s+(?:je|jouw|de|mijn|m'n|onze|zijn|haar)\s+([\w-]+)")
+
+
+def _role_word(word: str, r: Rules) -> bool:
+    return word.lower().endswith(tuple(r.roles))
 
 
 _GREETED = re.compile(r"\W*([\w'-]+),?\s+([\w'-]+)\s*(:?)")
@@ -989,8 +1018,17 @@ def _person(units: list[Unit], likely: list[int], r: Rules) -> tuple[str | None,
     for i in likely:
         people = named_by(units[i])
         if people:
-            return _described(people[0], units[i], units, r)
+            return _described(_full_name(people[0], units, r), units[i], units, r)
     return None, []
+
+
+def _full_name(person: str, units: list[Unit], r: Rules) -> str:
+    """The longest form of a name in the conversation: "Hanneke" -> "Hanneke de Wit"."""
+    if person[0].islower():
+        return person
+    after = re.compile(re.escape(person) + r"((?:\s+(?:" + "|".join(_PARTICLES) + r"))*\s+[A-Z][\w'-]+)")
+    forms = (person + m[1] for u in units for m in after.finditer(u.text) if _is_name(m[1].split()[-1], r))
+    return max(forms, key=len, default=person)
 
 
 # What follows a name to say who that is: "Linda, mijn praktijkbegeleider", "Els, de coördinator van het taalcafé",
@@ -1014,15 +1052,28 @@ def _described(person: str, named: Unit, units: list[Unit], r: Rules) -> tuple[s
     if found:
         return person + _role_words(found), [named]
     for u in units:
-        found = re.search(re.escape(person) + _ROLE, u.text, re.IGNORECASE)
+        found = re.search(re.escape(person) + _ROLE, u.text, re.IGNORECASE) or _said_who(person, u, units, r)
         if found:
             return person + _role_words(found), sorted({named, u}, key=units.index)
     return person, [named]
 
 
+def _said_who(person: str, unit: Unit, units: list[Unit], r: Rules) -> re.Match | None:
+    """A role said in a sentence of its own: "Marco is je werkbegeleider, toch?", or "Ruud. Die is front office
+    manager." right after the name."""
+    said = re.match(re.escape(person) + _IS_ROLE, unit.text)
+    k = units.index(unit)
+    if not said and k and _norm(units[k - 1].text) == _norm(person):
+        said = re.match(r"(\s*(?:die|hij|zij|ze) is\s[^,.;:!?]{2,50})", unit.text, re.IGNORECASE)
+    return said if said and _role_word(said[1].split()[-1], r) else None
+
+
+_IS_ROLE = r"(,?\s+(?:die |dat )?is\s+(?:(?:je|jouw|de|mijn|m'n|onze|zijn|haar)\s+)?[^,.;:!?]{2,40})"
+
+
 def _role_words(found: re.Match) -> str:
-    """', dat is de chef van RVS' -> ', de chef van RVS'."""
-    return re.sub(r"^\s*,\s*(?:die|dat) is\b", ",", found.group(1).rstrip())
+    """', dat is de chef van RVS' -> ', de chef van RVS'; ' is je werkbegeleider' -> ', je werkbegeleider'."""
+    return re.sub(r"^\s*,?\s*(?:(?:die|dat|hij|zij|ze)\s+)?is\b", ",", found.group(1).rstrip(), flags=re.IGNORECASE)
 
 
 # "En als hij nee zegt?": the begeleider names the obstacle, the student's answer is the solution.
