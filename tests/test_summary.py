@@ -272,6 +272,18 @@ def test_each_obstacle_is_paired_with_the_students_solution():
     assert len(evidence["oplossingen"]) == len(fields["oplossingen"])
 
 
+def test_a_paraphrased_obstacle_question_and_en_dan_pair_obstacle_and_solution():
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Dan spreken we af: in de meivakantie loop je een dag mee met Erik."),
+        ("activeren", "B", "Wat weerhoudt je ervan?"),
+        ("activeren", "S", "De eerste week zijn we in Frankrijk."),
+        ("activeren", "B", "En dan?"),
+        ("activeren", "S", "Dan vraag ik of het in de tweede week kan."),
+    ))
+    assert fields["belemmeringen"] == ["De eerste week zijn we in Frankrijk"]
+    assert fields["oplossingen"] == ["Dan vraag ik of het in de tweede week kan"]
+
+
 def test_the_students_doubt_stays_in_the_obstacle():
     fields, _ = summarise(conversation(
         ("activeren", "B", "Wat kan er misgaan?"),

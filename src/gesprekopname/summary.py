@@ -59,6 +59,7 @@ class Rules:
     phases: dict[str, frozenset[str]]
     probing: frozenset[str]
     follow_up: re.Pattern
+    then_what: re.Pattern  # after an obstacle: asks for its solution
     question_start: re.Pattern
     asking: re.Pattern  # how a student's question starts besides a question word ("Mag dat", "Moet ik")
     filler: re.Pattern
@@ -126,6 +127,7 @@ def _rules(path: str | None) -> Rules:
         phases={f: frozenset(v.get("fasen") or ()) for f, v in fields.items()},
         probing=frozenset(f for f, v in fields.items() if v.get("doorvragen")),
         follow_up=_any(raw["vervolgvragen"]),
+        then_what=_any(raw["na_belemmering"]),
         question_start=re.compile(r"^(?:" + "|".join(raw["vraag_start"]) + r")\b", re.IGNORECASE),
         asking=re.compile(r"^(?:" + "|".join(raw["leerling_vraag_start"]) + r")\b", re.IGNORECASE),
         filler=_words(raw["vulwoorden"]),
@@ -233,8 +235,10 @@ def _mark_questions(units: list[Unit], r: Rules) -> None:
     for i, unit in enumerate(units):
         if _is_question(unit, r):
             field = _field_of(unit.text, unit.phase, r)
-            if field is None and (r.follow_up.search(unit.text) or not answered
-                                  or (topic in r.probing and unit.phase == phase)):
+            if field is None and topic == "belemmeringen" and answered and r.then_what.match(unit.text):
+                field = "oplossingen"
+            elif field is None and (r.follow_up.search(unit.text) or not answered
+                                    or (topic in r.probing and unit.phase == phase)):
                 field = topic
             phase = unit.phase
             topic, group, answered = field, i, False
