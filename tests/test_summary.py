@@ -107,6 +107,20 @@ def test_a_role_with_a_name_after_it_gives_the_name_first():
     assert fields["contact"] == "Anouk, mijn stagebegeleider daar"
 
 
+def test_of_two_about_equally_likely_contacts_the_one_named_more_often_wins():
+    # "Ilte" is how the recogniser misheard "Ilse" once; the real name comes back.
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Wat wil je nu gaan doen?"),
+        ("vooruitkijken", "S", "Een dag meelopen bij ICT support."),
+        ("activeren", "B", "Wie kan je daarbij helpen?"),
+        ("activeren", "S", "Ik heb een kaartje gekregen van Ilte, van de voorlichting."),
+        ("activeren", "S", "En een mail van Ilse, van de voorlichting."),
+        ("activeren", "B", "Hoe ga je Ilse benaderen?"),
+        ("activeren", "S", "Ik mail Ilse vandaag."),
+    ))
+    assert fields["contact"].startswith("Ilse")
+
+
 def test_a_place_or_organisation_is_no_contact():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "B", "Dan spreken we af: je helpt een avond mee bij de kookavond in het buurthuis."),

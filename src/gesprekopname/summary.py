@@ -870,7 +870,7 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None) -> tupl
         put("vervolgstap", *_widened("vervolgstap", (step.value, step.units), units, about, r))
         put("wanneer", *_pinned_down(_time_in(_by_time(units, likely("wanneer")[:2]) or step.units, r), units, r))
         # The contact helps with the step: without an agreed step there is no one to name yet.
-        put("contact", *_person(units, likely("contact"), r))
+        put("contact", *_person(units, likely("contact"), col["contact"], r))
     asked, answered = _what_if(units, lists, r)
     obstacles, solutions = _paired(lists["belemmeringen"] + asked, lists["oplossingen"] + answered, units)
     put_items("belemmeringen", obstacles)
@@ -1016,14 +1016,21 @@ def _accepted_with(units: list[Unit], proposal: int, r: Rules) -> list[int]:
     return [i for i in answer if clean(r.consent.sub("", units[i].text.strip()), r)]  # a bare "Oké." adds nothing
 
 
-def _person(units: list[Unit], likely: list[int], r: Rules) -> tuple[str | None, list[Unit]]:
-    """contact: the first person named in the sentences most likely to say who helps (not the student)."""
+CLOSE_CALL = 0.8  # sentences at least this share as likely as the best one with a person are a close call
+
+
+def _person(units: list[Unit], likely: list[int], p: np.ndarray, r: Rules) -> tuple[str | None, list[Unit]]:
+    """contact: the first person named in the sentences most likely to say who helps (not the student). When
+    another sentence about as likely names someone else, the person named most often in the step's phases:
+    a misheard name ("Ilte" for "Ilse") is said once, the real one again and again."""
     named_by = _named_by(units, r)
-    for i in likely:
-        people = named_by(units[i])
-        if people:
-            return _described(_full_name(people[0], units, r), units[i], units, r)
-    return None, []
+    named = [(i, people[0]) for i in likely if (people := named_by(units[i]))]
+    if not named:
+        return None, []
+    close = [(i, person) for i, person in named if p[i] >= CLOSE_CALL * p[named[0][0]]]
+    ahead = [u.text for u in units if u.phase in STEP_PHASES]  # not the people of the story
+    i, person = max(close, key=lambda c: sum(c[1] in text for text in ahead))
+    return _described(_full_name(person, units, r), units[i], units, r)
 
 
 def _full_name(person: str, units: list[Unit], r: Rules) -> str:
