@@ -52,6 +52,15 @@ def test_the_step_keeps_what_it_names_from_an_earlier_sentence():
     assert "Op het ROC heb je ook Medewerker ICT support." in quotes(evidence, "vervolgstap")
 
 
+def test_each_sentence_of_the_step_starts_with_a_capital_after_cleaning():
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "S", "Ik dacht eerst aan nog een interview, met hem."),
+        ("vooruitkijken", "S", "Maar eigenlijk wil ik liever een dag met hem meelopen."),
+        ("vooruitkijken", "B", "Meelopen zegt meer dan een interview, ja."),
+    ))
+    assert "Wil ik liever een dag met hem meelopen" in fields["vervolgstap"]
+
+
 def test_the_step_the_begeleider_writes_down_is_the_vervolgstap():
     written = ("Dan zet ik het zo in je dossier: volgende week donderdag probeer je in de praktijkles een keer "
                "solderen, om te vergelijken met lassen.")

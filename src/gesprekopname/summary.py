@@ -416,7 +416,7 @@ def _step_text(units: list[Unit], r: Rules) -> str:
         value = clean(r.consent.sub("", clean(text, r)), r)
         if value:
             parts.append(value)
-    return ". ".join(parts)
+    return _sentences(parts) or ""
 
 
 def _step(units: list[Unit], r: Rules) -> Step | None:
