@@ -245,6 +245,22 @@ def test_wanneer_joins_a_time_pinned_down_in_the_next_sentence():
     assert quotes(evidence, "wanneer") == ["April.", "Na de toetsweek."]
 
 
+@pytest.mark.parametrize("said,when", [
+    ("Binnen twee weken, dan is het nog rustig.", "binnen twee weken"),
+    ("Na de bouwvak, dan is er weer werk.", "na de bouwvak"),
+    ("Donderdag de 14e, dan ben ik er ook.", "donderdag de 14e"),
+    ("Voor vrijdag, anders is het te laat.", "voor vrijdag"),
+])
+def test_wanneer_reads_spoken_times(said, when):
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Wat ga je doen?"),
+        ("vooruitkijken", "S", "Een dag meelopen met de stratenmakers."),
+        ("vooruitkijken", "B", "En wanneer kan dat?"),
+        ("vooruitkijken", "S", said),
+    ))
+    assert fields["wanneer"] == when
+
+
 def test_first_talking_with_parents_gives_no_step():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "B", "Wat wordt je vervolgstap?"),
