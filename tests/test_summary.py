@@ -162,6 +162,16 @@ def test_a_name_alone_answering_who_is_the_contact_with_the_role_said_after_it()
     assert quotes(evidence, "contact") == ["Marco.", "Marco is je werkbegeleider, toch?"]
 
 
+def test_a_word_said_alone_that_is_also_said_in_small_letters_is_no_contact():
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Dan spreken we af: je stuurt de monteur een paar vragen over zijn opleiding."),
+        ("activeren", "B", "Hoe kom je aan zijn adres?"),
+        ("activeren", "S", "Kaartje."),
+        ("activeren", "S", "Ik heb een kaartje van het bedrijf."),
+    ))
+    assert not (fields["contact"] or "").startswith("Kaartje")
+
+
 def test_who_the_contact_is_may_follow_in_a_sentence_of_its_own():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "B", "Dan spreken we af: volgende week donderdag kijk je een ochtend mee."),

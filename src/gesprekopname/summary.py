@@ -560,20 +560,20 @@ def _people(unit: Unit, r: Rules, known: set[str]) -> list[str]:
             if low in r.roles:
                 before = words[i - 1].lower() if i else ""
                 out.append(f"{before} {low}" if before in ("mijn", "m'n", "de", "haar", "zijn") else low)
-        elif _is_name(word, r) and _as_name(words, i, unit, known):
+        elif _is_name(word, r) and _as_name(words, i, known):
             out.append(word)
         i += 1
     return out
 
 
-def _as_name(words: list[str], i: int, unit: Unit, known: set[str]) -> bool:
-    """Whether a word shaped like a name is a person here. At the start of a sentence only a name seen
-    elsewhere, or the whole answer to who can help ("Marco."); never after an article ("de Schakel"), except
-    "het" before a known person ("vraag je het Ingrid"); never before a number ("Windows 11")."""
+def _as_name(words: list[str], i: int, known: set[str]) -> bool:
+    """Whether a word shaped like a name is a person here. At the start of a sentence only a known name (see
+    _named_by); never after an article ("de Schakel"), except "het" before a known person ("vraag je het
+    Ingrid"); never before a number ("Windows 11")."""
     if i + 1 < len(words) and words[i + 1].isdigit():
         return False
     if i == 0:
-        return words[i] in known or (len(words) == 1 and unit.topic == "contact")
+        return words[i] in known
     before = words[i - 1]
     return before not in _NOT_BEFORE_NAME or (before == "het" and words[i] in known)
 
@@ -581,7 +581,7 @@ def _as_name(words: list[str], i: int, unit: Unit, known: set[str]) -> bool:
 def _named_by(units: list[Unit], r: Rules) -> Callable[[Unit], list[str]]:
     """The persons a sentence names (see _people), leaving out the student: the names the begeleider greets the
     student with ("Hoi Lieke") or starts a sentence with before a colon ("Oké Lieke: jij mailt ...")."""
-    known = {w for u in units for w in _persons_in(u.text, r)}
+    known = {w for u in units for w in _persons_in(u.text, r)} | _named_alone(units, r)
     greeted = (_GREETED.match(u.text) for u in units if u.speaker == "begeleider")
     student = {g[2] for g in greeted if g and (g[1].lower() in r.greetings or g[3]) and _is_name(g[2], r)}
     return lambda unit: [p for p in _people(unit, r, known) if p not in student]
@@ -594,6 +594,16 @@ def _persons_in(text: str, r: Rules) -> list[str]:
     inside = [w for k, w in enumerate(words[1:], 1) if words[k - 1] not in _NOT_BEFORE_NAME and _is_name(w, r)]
     said = _SAYS_WHO.match(text)
     return inside + [said[1]] if said and _is_name(said[1], r) and _role_word(said[2], r) else inside
+
+
+def _named_alone(units: list[Unit], r: Rules) -> set[str]:
+    """Names said as a sentence of their own: the answer to who can help ("Marco."), or with who that is
+    next ("Ruud. Die is front office manager."); not a word the conversation also uses in small letters
+    ("Kaartje." beside "een kaartje")."""
+    said = {w for u in units for w in re.findall(r"[\w'-]+", u.text)}
+    alone = {k: u.text.strip(" .!?") for k, u in enumerate(units) if _NAME.fullmatch(u.text.strip(" .!?"))}
+    return {word for k, word in alone.items() if word.lower() not in said and _is_name(word, r)
+            and (units[k].topic == "contact" or (k + 1 < len(units) and _said_who(word, units[k + 1], units, r)))}
 
 
 _SAYS_WHO = re.compile(r"\W*([\w'-]+),?\s+(?:die |dat )?is\s+(?:je|jouw|de|mijn|m'n|onze|zijn|haar)\s+([\w-]+)")
