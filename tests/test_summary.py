@@ -255,6 +255,16 @@ def test_wanneer_joins_a_time_pinned_down_in_the_next_sentence():
     assert quotes(evidence, "wanneer") == ["April.", "Na de toetsweek."]
 
 
+def test_of_two_times_in_a_sentence_wanneer_takes_the_one_pinned_down():
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Wat ga je doen?"),
+        ("vooruitkijken", "S", "Een dag meedraaien op de babygroep."),
+        ("vooruitkijken", "B", "En wanneer?"),
+        ("vooruitkijken", "S", "Dinsdag vraag ik het, en donderdag de 14e draai ik mee."),
+    ))
+    assert fields["wanneer"] == "donderdag de 14e"
+
+
 @pytest.mark.parametrize("said,when", [
     ("Binnen twee weken, dan is het nog rustig.", "binnen twee weken"),
     ("Na de bouwvak, dan is er weer werk.", "na de bouwvak"),

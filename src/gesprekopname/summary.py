@@ -482,10 +482,10 @@ def _new_step(units: list[Unit], r: Rules) -> Step:
 
 
 def _time_in(units: list[Unit], r: Rules) -> tuple[str | None, list[Unit]]:
-    """The first time pattern (in the file's order) found in any of the sentences; where several sentences
-    have it, the one that pins it down most ("Dinsdag." then "Dinsdag het zevende uur.")."""
+    """The first time pattern (in the file's order) found in any of the sentences; where it occurs more than
+    once, the one that pins it down most ("Dinsdag." then "Dinsdag het zevende uur.")."""
     for pattern in r.times:
-        found = [(m.group(0) + _time_details(u.text, m.end(), r), u) for u in units if (m := pattern.search(u.text))]
+        found = [(m.group(0) + _time_details(u.text, m.end(), r), u) for u in units for m in pattern.finditer(u.text)]
         if found:
             value, unit = max(found, key=lambda f: len(f[0]))
             return value[0].lower() + value[1:], [unit]
