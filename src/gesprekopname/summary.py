@@ -590,7 +590,7 @@ def _named_by(units: list[Unit], r: Rules) -> Callable[[Unit], list[str]]:
 def _persons_in(text: str, r: Rules) -> list[str]:
     """Names that are surely persons: inside a sentence and not after an article, or at its start when the
     sentence says who that is ("Marco is je werkbegeleider")."""
-    words = re.findall(r"[\w'-]+", text)
+    words = re.findall(r"[\w'-]+", text) if _CAPITAL_INSIDE.search(text) else []  # most sentences have none
     inside = [w for k, w in enumerate(words[1:], 1) if words[k - 1] not in _NOT_BEFORE_NAME and _is_name(w, r)]
     said = _SAYS_WHO.match(text)
     return inside + [said[1]] if said and _is_name(said[1], r) and _role_word(said[2], r) else inside
@@ -600,12 +600,16 @@ def _named_alone(units: list[Unit], r: Rules) -> set[str]:
     """Names said as a sentence of their own: the answer to who can help ("Marco."), or with who that is
     next ("Ruud. Die is front office manager."); not a word the conversation also uses in small letters
     ("Kaartje." beside "een kaartje")."""
-    said = {w for u in units for w in re.findall(r"[\w'-]+", u.text)}
     alone = {k: u.text.strip(" .!?") for k, u in enumerate(units) if _NAME.fullmatch(u.text.strip(" .!?"))}
-    return {word for k, word in alone.items() if word.lower() not in said and _is_name(word, r)
-            and (units[k].topic == "contact" or (k + 1 < len(units) and _said_who(word, units[k + 1], units, r)))}
+    alone = {k: word for k, word in alone.items() if _is_name(word, r)
+             and (units[k].topic == "contact" or (k + 1 < len(units) and _said_who(word, units[k + 1], units[k], r)))}
+    if not alone:
+        return set()
+    said = " ".join(u.text for u in units)
+    return {word for word in alone.values() if not re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", said)}
 
 
+_CAPITAL_INSIDE = re.compile(r"\s[A-ZÀ-Ý]")
 _SAYS_WHO = re.compile(r"\W*([\w'-]+),?\s+(?:die |dat )?is\s+(?:je|jouw|de|mijn|m'n|onze|zijn|haar)\s+([\w-]+)")
 
 
@@ -1034,10 +1038,14 @@ def _person(units: list[Unit], likely: list[int], p: np.ndarray, r: Rules) -> tu
     another sentence about as likely names someone else, the person named most often in the step's phases:
     a misheard name ("Ilte" for "Ilse") is said once, the real one again and again."""
     named_by = _named_by(units, r)
-    named = [(i, people[0]) for i in likely if (people := named_by(units[i]))]
-    if not named:
+    close: list[tuple[int, str]] = []
+    for i in likely:  # from the likeliest down, while about as likely as the first that names someone
+        if close and p[i] < CLOSE_CALL * p[close[0][0]]:
+            break
+        if people := named_by(units[i]):
+            close.append((i, people[0]))
+    if not close:
         return None, []
-    close = [(i, person) for i, person in named if p[i] >= CLOSE_CALL * p[named[0][0]]]
     ahead = [u.text for u in units if u.phase in STEP_PHASES]  # not the people of the story
     i, person = max(close, key=lambda c: sum(c[1] in text for text in ahead))
     return _described(_full_name(person, units, r), units[i], units, r)
@@ -1072,19 +1080,18 @@ def _described(person: str, named: Unit, units: list[Unit], r: Rules) -> tuple[s
     found = re.search(re.escape(person) + _APPOSITION, named.text, re.IGNORECASE)
     if found:
         return person + _role_words(found), [named]
-    for u in units:
-        found = re.search(re.escape(person) + _ROLE, u.text, re.IGNORECASE) or _said_who(person, u, units, r)
+    for before, u in zip([None, *units], units, strict=False):
+        found = re.search(re.escape(person) + _ROLE, u.text, re.IGNORECASE) or _said_who(person, u, before, r)
         if found:
             return person + _role_words(found), sorted({named, u}, key=units.index)
     return person, [named]
 
 
-def _said_who(person: str, unit: Unit, units: list[Unit], r: Rules) -> re.Match | None:
+def _said_who(person: str, unit: Unit, before: Unit | None, r: Rules) -> re.Match | None:
     """A role said in a sentence of its own: "Marco is je werkbegeleider, toch?", or "Ruud. Die is front office
-    manager." right after the name."""
+    manager." right after the name (`before`: the sentence before)."""
     said = re.match(re.escape(person) + _IS_ROLE, unit.text)
-    k = units.index(unit)
-    if not said and k and _norm(units[k - 1].text) == _norm(person):
+    if not said and before and _norm(before.text) == _norm(person):
         said = re.match(r"(\s*(?:die|hij|zij|ze) is\s[^,.;:!?]{2,50})", unit.text, re.IGNORECASE)
     return said if said and _role_word(said[1].split()[-1], r) else None
 
