@@ -592,25 +592,23 @@ def _persons_in(text: str, r: Rules) -> list[str]:
     sentence says who that is ("Marco is je werkbegeleider")."""
     words = re.findall(r"[\w'-]+", text) if _CAPITAL_INSIDE.search(text) else []  # most sentences have none
     inside = [w for k, w in enumerate(words[1:], 1) if words[k - 1] not in _NOT_BEFORE_NAME and _is_name(w, r)]
-    said = _SAYS_WHO.match(text)
-    return inside + [said[1]] if said and _is_name(said[1], r) and _role_word(said[2], r) else inside
+    first = _STARTS_WHO_IS.match(text)  # most sentences do not start so
+    return inside + [first[1]] if first and _is_name(first[1], r) and _said_who(first[1], text, None, r) else inside
 
 
 def _named_alone(units: list[Unit], r: Rules) -> set[str]:
     """Names said as a sentence of their own: the answer to who can help ("Marco."), or with who that is
     next ("Ruud. Die is front office manager."); not a word the conversation also uses in small letters
     ("Kaartje." beside "een kaartje")."""
-    alone = {k: u.text.strip(" .!?") for k, u in enumerate(units) if _NAME.fullmatch(u.text.strip(" .!?"))}
-    alone = {k: word for k, word in alone.items() if _is_name(word, r)
-             and (units[k].topic == "contact" or (k + 1 < len(units) and _said_who(word, units[k + 1], units[k], r)))}
-    if not alone:
-        return set()
-    said = " ".join(u.text for u in units)
-    return {word for word in alone.values() if not re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", said)}
+    alone = {word for unit, after in zip(units, [*units[1:], None], strict=True)
+             if _is_name(word := unit.text.strip(" .!?"), r)
+             and (unit.topic == "contact" or (after and _said_who(word, after.text, unit.text, r)))}
+    said = " ".join(u.text for u in units) if alone else ""
+    return {word for word in alone if not re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", said)}
 
 
 _CAPITAL_INSIDE = re.compile(r"\s[A-ZÀ-Ý]")
-_SAYS_WHO = re.compile(r"\W*([\w'-]+),?\s+(?:die |dat )?is\s+(?:je|jouw|de|mijn|m'n|onze|zijn|haar)\s+([\w-]+)")
+_STARTS_WHO_IS = re.compile(r"\W*([\w'-]+),?\s+(?:die |dat )?is\s")
 
 
 def _role_word(word: str, r: Rules) -> bool:
@@ -1081,18 +1079,19 @@ def _described(person: str, named: Unit, units: list[Unit], r: Rules) -> tuple[s
     if found:
         return person + _role_words(found), [named]
     for before, u in zip([None, *units], units, strict=False):
-        found = re.search(re.escape(person) + _ROLE, u.text, re.IGNORECASE) or _said_who(person, u, before, r)
+        found = (re.search(re.escape(person) + _ROLE, u.text, re.IGNORECASE)
+                 or _said_who(person, u.text, before.text if before else None, r))
         if found:
             return person + _role_words(found), sorted({named, u}, key=units.index)
     return person, [named]
 
 
-def _said_who(person: str, unit: Unit, before: Unit | None, r: Rules) -> re.Match | None:
+def _said_who(person: str, text: str, before: str | None, r: Rules) -> re.Match | None:
     """A role said in a sentence of its own: "Marco is je werkbegeleider, toch?", or "Ruud. Die is front office
     manager." right after the name (`before`: the sentence before)."""
-    said = re.match(re.escape(person) + _IS_ROLE, unit.text)
-    if not said and before and _norm(before.text) == _norm(person):
-        said = re.match(r"(\s*(?:die|hij|zij|ze) is\s[^,.;:!?]{2,50})", unit.text, re.IGNORECASE)
+    said = re.match(r"\W*" + re.escape(person) + _IS_ROLE, text)
+    if not said and before and _norm(before) == _norm(person):
+        said = re.match(r"(\s*(?:die|hij|zij|ze) is\s[^,.;:!?]{2,50})", text, re.IGNORECASE)
     return said if said and _role_word(said[1].split()[-1], r) else None
 
 
