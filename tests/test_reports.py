@@ -214,6 +214,15 @@ def test_actieplan_stays_within_150_words_and_keeps_the_step_whole():
     assert f"Dit ga je doen: {STEP}." in markdown and "…" in markdown
 
 
+def test_actieplan_names_the_agreed_sentence_of_a_found_step_and_an_edited_step_whole():
+    found = f"{STEP}. Die opleiding is op het ROC in de stad. Daar heb ik het met mijn mentor over gehad."
+    markdown = reports.actieplan(known_session(summary={"vervolgstap": found}))
+    assert f"- Dit ga je doen: {STEP}.\n" in markdown
+    written = f"{STEP}. Eerst vraag je het rooster op."
+    markdown = reports.actieplan(known_session(summary={"vervolgstap": written}, edits={"vervolgstap": written}))
+    assert f"- Dit ga je doen: {written}\n" in markdown
+
+
 def test_actieplan_html_page(home):
     page = ok(run_cli("actieplan", save(home, known_session()), "--html", home=home))
     assert page.startswith("<!DOCTYPE html>") and '<body class="actieplan">' in page

@@ -38,7 +38,7 @@ def test_later_agreement_replaces_earlier_proposal():
     assert quotes(evidence, "vervolgstap") == ["Dan spreken we af: in maart loop je een dag mee bij de opleiding kok."]
 
 
-def test_the_step_keeps_what_it_names_from_an_earlier_sentence():
+def test_the_step_opens_with_the_agreed_sentence_and_keeps_what_it_names_from_an_earlier_one():
     fields, evidence = summarise(conversation(
         ("vooruitkijken", "S", "Ik wil weten of er een opleiding is waar je mensen met computers helpt."),
         ("vooruitkijken", "B", "Die is er. Op het ROC heb je ook Medewerker ICT support."),
@@ -48,7 +48,9 @@ def test_the_step_keeps_what_it_names_from_an_earlier_sentence():
         ("vooruitkijken", "B", "Klopt. Dus wat spreken we af?"),
         ("vooruitkijken", "S", "Dat ik meeloop bij ICT support. Voor de voorjaarsvakantie."),
     ))
+    assert fields["vervolgstap"].startswith("Dat ik meeloop bij ICT support.")
     assert "Medewerker ICT support" in fields["vervolgstap"]
+    assert quotes(evidence, "vervolgstap")[0] == "Dat ik meeloop bij ICT support."
     assert "Op het ROC heb je ook Medewerker ICT support." in quotes(evidence, "vervolgstap")
 
 

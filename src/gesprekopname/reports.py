@@ -434,20 +434,24 @@ def _actieplan(data: dict, w: dict, cap: int, list_cap: int, step_cap: int) -> D
 
     sections = [
         part("ervaring"), part("kwaliteiten"), part("motieven"),
-        _next_step(summary, w, cap, step_cap), _if_hard(summary, w, cap, list_cap),
+        _next_step(summary, "vervolgstap" in data.get("bewerkt", []), w, cap, step_cap),
+        _if_hard(summary, w, cap, list_cap),
         Section(a["volgende_gesprek"]["kop"], [Text([a["volgende_gesprek"]["zin"]])]),
     ]
     intro = [a["intro"].format(datum=_date(data.get("datum"), with_time=False) or "")]
     return Document("actieplan", a["titel"], intro, sections)
 
 
-def _next_step(summary: dict, w: dict, cap: int, step_cap: int) -> Section:
+def _next_step(summary: dict, edited: bool, w: dict, cap: int, step_cap: int) -> Section:
+    """What, when, with whom. Of a found step only its first sentence, the one agreed (the rest is what it builds
+    on, for the verslag); a step the begeleider wrote is theirs, whole."""
     a = w["actieplan"]
     step = a["stap"]
     what = _values(summary.get("vervolgstap"))
     if not what:
         return Section(step["kop"], [Text([a["anders"]])])
-    lines = [_say(step["wat"], "; ".join(what), step_cap)] + [
+    said = "; ".join(what) if edited else (sentences(what[0]) or what)[0]
+    lines = [_say(step["wat"], said, step_cap)] + [
         _say(step[key], "; ".join(_values(summary.get(key))) or step["nog_afspreken"], cap)
         for key in ("wanneer", "contact")
     ]

@@ -987,7 +987,9 @@ def _final_step(units: list[Unit], likely: list[int], p: np.ndarray, r: Rules) -
         return None
     before = [] if summed_up else _builds_on(units, last, [i for i in likely if i < last])
     accepted = [] if summed_up else _accepted_with(units, last, r)
-    step = _new_step(_by_time(units, [*before, last, *accepted]), r)
+    # The agreed sentence first (with the yes and what it adds), what it builds on after it: whoever reads
+    # only the first sentence, as the actieplan does, reads the step itself.
+    step = _new_step([units[last], *_by_time(units, accepted), *_by_time(units, before)], r)
     return step if step.value else None
 
 
