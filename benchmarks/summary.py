@@ -10,7 +10,9 @@ of samenvatting.yaml (drempels) on those folds, by the strict score (--streng: a
 against, as a wrong value is worse than none). Scoring as in
 ../shared/data/README.md: lowercase word tokens; a string field is found when max(token F1, token recall)
 against gold is at least 0.5; a list field scores the share of gold items that some output item finds; a null
-gold is found when the output is null or empty.
+gold is found when the output is null or empty. Beside it, the pairing: of the gold belemmering/oplossing
+pairs (same place in the two gold lists) whose two items the output both finds, the share it puts side by
+side, as the verslag's table and the actieplan show them.
 """
 
 from __future__ import annotations
@@ -102,6 +104,26 @@ def field_scores(paths: list[Path], conds: tuple[str, ...], verbose: bool = Fals
     return {c: {f: sum(v) / len(v) for f, v in per_field.items()} for c, per_field in scores.items()}
 
 
+def _finds(output: str, gold: str) -> bool:
+    """An output item finds a gold item, also as one of the alternatives it joins ("a; b")."""
+    return any(overlap(part, gold) >= FOUND for part in [output, *output.split("; ")])
+
+
+def pairing(read_: list) -> tuple[int, int]:
+    """(side by side, both found) over the gold pairs."""
+    side = both = 0
+    for dialog, _, reading in read_:
+        out = summary.decide(reading)[0]
+        obstacles, solutions = out["belemmeringen"], out["oplossingen"]
+        for b, o in zip(dialog.gold.get("belemmeringen") or [], dialog.gold.get("oplossingen") or [], strict=False):
+            if not (b and o and any(_finds(x, b) for x in obstacles) and any(_finds(x, o) for x in solutions)):
+                continue
+            both += 1
+            side += any(_finds(x, b) and k < len(solutions) and _finds(solutions[k], o)
+                        for k, x in enumerate(obstacles))
+    return side, both
+
+
 def show(scores: dict[str, dict[str, float]], n: int) -> None:
     conds = tuple(scores)
     print(f"{'veld':14s} " + " ".join(f"{c:>6s}" for c in conds))
@@ -152,6 +174,8 @@ def main() -> None:
     else:
         read_ = readings(paths, conds, args.folds if args.set == "voorbeelden" else 0)
         show(field_scores(paths, conds, args.verbose, read_=read_), len(paths))
+        side, both = pairing(read_)
+        print(f"\nparen belemmering-oplossing naast elkaar: {side}/{both} = {side / max(1, both):.3f}")
         if args.streng:
             print("\nstreng (foute lijstitems tellen mee):")
             show(field_scores(paths, conds, read_=read_, strict=True), len(paths))

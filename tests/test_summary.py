@@ -283,6 +283,22 @@ def test_wanneer_reads_spoken_times(said, when):
     assert fields["wanneer"] == when
 
 
+def test_each_solution_stands_beside_the_obstacle_it_answers():
+    fields, _ = summarise(conversation(
+        ("activeren", "B", "Wat kan er misgaan?"),
+        ("activeren", "S", "Ik heb bijna elke dag tot vier uur les. De BSO is juist 's middags."),
+        ("activeren", "B", "Hoe los je dat op?"),
+        ("activeren", "S", "Op woensdag ben ik om half één uit."),
+        ("activeren", "B", "Zie je nog meer beren op de weg?"),
+        ("activeren", "S", "Ik vind het spannend, met mensen die ik niet ken."),
+        ("activeren", "B", "En wat doe je dan?"),
+        ("activeren", "S", "Dan vraag ik of ik bij Anouk in de groep mag."),
+    ))
+    pairs = dict(zip(fields["belemmeringen"], fields["oplossingen"], strict=False))
+    assert pairs["Ik heb bijna elke dag tot vier uur les"].startswith("Op woensdag ben ik om half één uit")
+    assert pairs["Ik vind het spannend, met mensen die ik niet ken"] == "Dan vraag ik of ik bij Anouk in de groep mag"
+
+
 def test_first_talking_with_parents_gives_no_step():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "B", "Wat wordt je vervolgstap?"),

@@ -1128,18 +1128,31 @@ def _what_if(units: list[Unit], lists: dict[str, list[tuple[str, Unit]]], r: Rul
 
 def _paired(obstacles: list[tuple[str, Unit]], solutions: list[tuple[str, Unit]], units: list[Unit]
             ) -> tuple[list[tuple[str, Unit]], list[tuple[str, Unit]]]:
-    """Obstacles and solutions in the order said, kept aligned: a second solution to the same obstacle
-    (an alternative) is joined to the first. Without any obstacle there is nothing to align to."""
+    """Each solution beside the obstacle it answers: the first one still without a solution in the latest
+    answer that named obstacles (one answer can name several: "Mijn rooster. En ik ken er niemand."); once
+    they all have one, a further solution is an alternative and joins the one before. Obstacles with a
+    solution come first, in the order said, then those without, so the two lists stay side by side; a
+    solution said before any obstacle (to one not recognised) goes last, beside whatever is left."""
     order = {id(u): k for k, u in enumerate(units)}
     said = sorted([(order[id(u)], 0, v, u) for v, u in obstacles] + [(order[id(u)], 1, v, u) for v, u in solutions],
                   key=lambda e: (e[0], e[1]))
-    obs: list[tuple[str, Unit]] = []
-    sol: list[tuple[str, Unit]] = []
+    pairs: list[list] = []  # [obstacle, its unit, solution or None, its unit]
+    loose: list[tuple[str, Unit]] = []
+    last: list | None = None
     for _, kind, value, unit in said:
         if kind == 0:
-            obs.append((value, unit))
-        elif obs and len(sol) >= len(obs):
-            sol[-1] = (f"{sol[-1][0]}; {value}", sol[-1][1])
-        else:
-            sol.append((value, unit))
-    return obs, sol
+            pairs.append([value, unit, None, None])
+            continue
+        if not pairs:
+            loose.append((value, unit))
+            continue
+        latest = pairs[-1][1].group
+        target = next((p for p in pairs if p[1].group == latest and p[2] is None), None)
+        if target is None:
+            target = last or pairs[-1]
+            value = f"{target[2]}; {value}" if target[2] else value
+        target[2:] = [value, target[3] or unit]
+        last = target
+    solved = [p for p in pairs if p[2] is not None]
+    unsolved = [p for p in pairs if p[2] is None]
+    return [(p[0], p[1]) for p in solved + unsolved], [(p[2], p[3]) for p in solved] + loose
