@@ -532,6 +532,18 @@ def test_a_student_who_does_not_know_gets_no_invented_values():
     assert set(evidence) <= {"competenties"}
 
 
+def test_a_question_the_student_asks_is_no_quality_or_motive():
+    fields, _ = summarise(conversation(
+        ("reflecteren", "B", "Wat vind jij belangrijk in je werk?"),
+        ("reflecteren", "S", "Dat mensen zich veilig voelen. Vond u dat vroeger ook?"),
+        ("reflecteren", "B", "Ja, zeker. En waar was je goed in, die dag?"),
+        ("reflecteren", "S", "Rustig blijven. Is dat iets wat je bij de politie nodig hebt?"),
+    ))
+    items = fields["motieven"] + fields["kwaliteiten"]
+    assert "Dat mensen zich veilig voelen" in items and "Rustig blijven" in items
+    assert not [item for item in items if item.startswith(("Vond u", "Is dat"))]
+
+
 def test_a_paraphrased_quality_question_still_gives_the_quality():
     fields, evidence = summarise(conversation(
         ("terugkijken", "B", "Vertel eens over je stagedag bij de dierenarts."),

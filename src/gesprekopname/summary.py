@@ -894,7 +894,7 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None) -> tupl
 
 
 LISTED = ("kwaliteiten", "motieven", "belemmeringen", "oplossingen")
-DENIABLE = ("kwaliteiten", "motieven")  # an obstacle may well end in "niet" ("het mag niet")
+DENIABLE = ("kwaliteiten", "motieven")  # not what the student denies or asks; an obstacle may ("het mag niet")
 
 
 def _by_time(units: list[Unit], picked: list[int]) -> list[Unit]:
@@ -957,7 +957,7 @@ def _list_items(units: list[Unit], col: dict[str, np.ndarray], likely: dict[str,
             summed_up = unit.speaker == "begeleider" and _SUMMARY_START.match(unit.text)
             parts = partial(_list_parts, r=r) if summed_up else None
             for value, used in _items([[unit]], r, parts):
-                if field in DENIABLE and r.denied.search(value):
+                if field in DENIABLE and (r.denied.search(value) or _asks(unit, r)):
                     continue
                 words = set(_tokens(value))
                 if not any(words <= have for have in said):
