@@ -544,6 +544,17 @@ def test_a_question_the_student_asks_is_no_quality_or_motive():
     assert not [item for item in items if item.startswith(("Vond u", "Is dat"))]
 
 
+def test_a_sentence_left_open_is_no_quality():
+    fields, _ = summarise(conversation(
+        ("reflecteren", "B", "Wat deed je goed, toen hij zo huilde?"),
+        ("reflecteren", "S", "Dat ik... Ik bleef rustig."),
+        ("reflecteren", "B", "Dus je ging van zenuwachtig naar..."),
+        ("reflecteren", "S", "Naar rustig, ja. Ik heb geduld."),
+    ))
+    assert "Ik bleef rustig" in fields["kwaliteiten"]
+    assert not [item for item in fields["kwaliteiten"] if item in ("Dat ik", "je ging van zenuwachtig naar")]
+
+
 def test_a_paraphrased_quality_question_still_gives_the_quality():
     fields, evidence = summarise(conversation(
         ("terugkijken", "B", "Vertel eens over je stagedag bij de dierenarts."),

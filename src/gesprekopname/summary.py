@@ -957,13 +957,24 @@ def _list_items(units: list[Unit], col: dict[str, np.ndarray], likely: dict[str,
             summed_up = unit.speaker == "begeleider" and _SUMMARY_START.match(unit.text)
             parts = partial(_list_parts, r=r) if summed_up else None
             for value, used in _items([[unit]], r, parts):
-                if field in DENIABLE and (r.denied.search(value) or _asks(unit, r)):
+                if (field in DENIABLE and (r.denied.search(value) or _asks(unit, r))) or _trails_off(unit, value, r):
                     continue
                 words = set(_tokens(value))
                 if not any(words <= have for have in said):
                     out[field].append((value, used))
                     said.append(words)
     return out
+
+
+_TRAILING = re.compile(r"(\.\.\.|…)\s*$")
+
+
+def _trails_off(unit: Unit, value: str, r: Rules) -> bool:
+    """The end of a sentence left open ("Dus je ging van zenuwachtig naar...", "Dat ik..."): a begeleider's
+    invites the student to finish it, a student's ends before it says anything."""
+    if not _TRAILING.search(unit.text) or not clean(unit.text, r).endswith(value):
+        return False
+    return unit.speaker == "begeleider" or _tokens(value)[-1] in fields.STOP
 
 
 def _final_step(units: list[Unit], likely: list[int], p: np.ndarray, r: Rules) -> Step | None:
