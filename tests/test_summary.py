@@ -506,6 +506,11 @@ def test_fillers_leave_the_value_but_not_the_quote():
     assert quote in said and quote.startswith("nou, gewoon") and quote.endswith("zeg maar.")
 
 
+def test_a_lead_in_is_no_part_of_the_value():
+    assert summary.clean("Als ik je goed begrijp, ben je precies.") == "ben je precies"
+    assert summary.clean("Dus als ik het goed hoor...") == ""
+
+
 def test_a_conversation_with_only_terugkijken_leaves_later_fields_empty():
     fields, _ = summarise(conversation(
         ("terugkijken", "B", "Welke ervaring wil je met me delen?"),
