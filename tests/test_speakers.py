@@ -136,6 +136,17 @@ def test_segment_split_where_speaker_changes():
     assert tail[0].end == tail[1].start and 10.0 < tail[0].end < 14.0
 
 
+def test_a_silence_between_segments_makes_a_change_of_speaker_likelier():
+    texts = ["Ik moest taarten versieren.", "Dat lijkt me lastig.", "Viel wel mee."]
+
+    def roles(silence: float) -> list[str | None]:
+        segments = [Segment(i * (1.5 + silence), i * (1.5 + silence) + 1.5, t) for i, t in enumerate(texts)]
+        return [s.speaker for s in assign_speakers(segments)]
+
+    assert roles(0.6) == ["leerling", "begeleider", "leerling"]
+    assert roles(0.0) != roles(0.6)  # the words alone leave it open: the silence decides
+
+
 def test_split_uses_word_times():
     texts = ["Hoe", "ga", "je", "contact", "leggen?", "Ik", "app", "haar", "vanavond."]
     words = [Word(1.0 + i * 0.4, 1.3 + i * 0.4, w) for i, w in enumerate(texts)]

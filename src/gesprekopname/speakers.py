@@ -252,7 +252,23 @@ def _text_evidence(
         else:
             evidence[k] = scale * model.evidence(texts, k)
     evidence[0] += scale * model.start
-    return evidence, model.moves(texts)
+    return evidence, model.moves(texts, _pauses(segments, units))
+
+
+def _pauses(segments: list[Segment], units: list[_Unit]) -> np.ndarray:
+    """Per sentence boundary, the log-odds a silence between two segments adds to a change of speaker (segments
+    that touch, as a recogniser often writes them, say nothing)."""
+    extra = np.zeros(len(units))
+    for k in range(1, len(units)):
+        before, now = units[k - 1].seg, units[k].seg
+        if now != before:
+            extra[k] = _pause_odds(segments[now].start - segments[before].end)
+    return extra
+
+
+def _pause_odds(silence: float) -> float:
+    """A change of speaker mostly comes with a pause: log-odds for it, growing with the silence up to 1 s."""
+    return _rules()["gewichten"]["wissel_pauze"] * min(1.0, max(0.0, silence))
 
 
 _QUOTES = "\"'“„‘«"
@@ -330,10 +346,13 @@ class RoleModel:
     def evidence(self, texts: list[str], k: int) -> float:
         return self.shift + _dot(self.weights, _features(texts, k))
 
-    def moves(self, texts: list[str]) -> np.ndarray:
+    def moves(self, texts: list[str], extra: np.ndarray | None = None) -> np.ndarray:
+        """Per sentence boundary, log-probabilities of staying and changing; `extra`: log-odds of a change
+        the words cannot see (a silence)."""
         moves = np.zeros((len(texts), 2, 2))
         for k in range(1, len(texts)):
             z = self.change_bias + _dot(self.change_weights, _boundary_features(texts, k))
+            z += 0.0 if extra is None else extra[k]
             stay, change = -np.logaddexp(0, z), -np.logaddexp(0, -z)
             moves[k] = [[stay, change], [change, stay]]
         return moves
@@ -497,8 +516,8 @@ def _audio_evidence(
     if (np.tanh(voice) * text_arr).sum() < 0:  # voice 0 must be the one asking the questions
         voice = -voice
     moves = _switch_moves(np.array([x.word.strip().endswith("?") for x in words]))
-    for k in range(1, len(words)):  # a change of speaker mostly comes with a pause
-        pause = w["wissel_pauze"] * min(1.0, max(0.0, words[k].start - words[k - 1].end))
+    for k in range(1, len(words)):
+        pause = _pause_odds(words[k].start - words[k - 1].end)
         moves[k, 0, 1] += pause
         moves[k, 1, 0] += pause
     return units, w["stem"] * voice + w["tekst_bij_audio"] * text_arr, moves, voice
