@@ -192,9 +192,18 @@ def test_actieplan_is_short_plain_and_in_jij_form(home):
     assert "Je was goed in: rustig blijven." in markdown
     assert f"- Dit ga je doen: {STEP}." in markdown
     assert "- Wanneer: voor de meivakantie." in markdown and "- Wie je helpt: mevrouw Jansen." in markdown
-    assert "Lastig: geen vervoer. Wat je dan doet: fietsen met mijn zus." in markdown
+    assert "Lastig: geen vervoer. Wat je dan doet: fietsen met je zus." in markdown
     assert not re.search(r"\b(de leerling|hij|zij|haar|zijn)\b", markdown, re.IGNORECASE)
     assert_never_blank(markdown)
+
+
+def test_actieplan_puts_the_students_words_in_the_jij_form_or_quotes_them():
+    summary = {"kwaliteiten": ["Ik bleef rustig", "goed luisteren"], "contact": "Linda, mijn praktijkbegeleider",
+               "vervolgstap": "Mijn moeder brengt me naar de open dag.", "belemmeringen": ["Mijn rooster"]}
+    markdown = reports.actieplan(known_session(summary=summary))
+    assert "- „Ik bleef rustig”\n- goed luisteren\n" in markdown
+    assert "Wie je helpt: Linda, je praktijkbegeleider." in markdown
+    assert "Dit ga je doen: Je moeder brengt je naar de open dag." in markdown and "Lastig: Je rooster." in markdown
 
 
 def test_actieplan_falls_back_kindly_and_invents_nothing(home):

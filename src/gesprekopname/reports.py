@@ -413,16 +413,29 @@ def _shorten(text: str, cap: int) -> str:
     return " ".join(kept or text.split()[:cap]).rstrip(".,;:") + "…"
 
 
-def _say(lead: str, value: str, cap: int) -> str:
+def _to_you(text: str, a: dict) -> str:
+    """The student's words in the jij-form where only a pronoun changes, else quoted as their own words."""
+    if re.search(r"\bik\b", text, re.IGNORECASE):
+        return a["eigen_woorden"].format(tekst=text)
+    you = a["jij_vorm"]
+
+    def swap(match: re.Match) -> str:
+        word = you[match.group(0).lower()]
+        return word.capitalize() if match.group(0)[0].isupper() else word
+
+    return re.sub(r"(?<![\w'])(?:" + "|".join(map(re.escape, you)) + r")(?![\w'])", swap, text, flags=re.IGNORECASE)
+
+
+def _say(lead: str, value: str, cap: int, a: dict) -> str:
     text = _shorten(value, cap)
-    return f"{lead} {text}" if text.endswith("…") else f"{lead} {text}."
+    return f"{lead} {_to_you(text, a)}" + ("" if text.endswith("…") else ".")
 
 
-def _told(lead: str, values: list[str], cap: int) -> list[Block]:
+def _told(lead: str, values: list[str], cap: int, a: dict) -> list[Block]:
     """One value in a sentence, several as a list under the lead: easier to read than "a, b en c"."""
     if len(values) == 1:
-        return [Text([_say(lead, values[0], cap)])]
-    return [Text([lead]), Bullets([_shorten(value, cap) for value in values])]
+        return [Text([_say(lead, values[0], cap, a)])]
+    return [Text([lead]), Bullets([_to_you(_shorten(value, cap), a) for value in values])]
 
 
 def _actieplan(data: dict, w: dict, cap: int, list_cap: int, step_cap: int) -> Document:
@@ -430,7 +443,7 @@ def _actieplan(data: dict, w: dict, cap: int, list_cap: int, step_cap: int) -> D
 
     def part(key: str) -> Section:
         values = _values(summary.get(key))[:list_cap]
-        return Section(a[key]["kop"], _told(a[key]["zin"], values, cap) if values else [Text([a["anders"]])])
+        return Section(a[key]["kop"], _told(a[key]["zin"], values, cap, a) if values else [Text([a["anders"]])])
 
     sections = [
         part("ervaring"), part("kwaliteiten"), part("motieven"),
@@ -451,8 +464,8 @@ def _next_step(summary: dict, edited: bool, w: dict, cap: int, step_cap: int) ->
     if not what:
         return Section(step["kop"], [Text([a["anders"]])])
     said = "; ".join(what) if edited else (sentences(what[0]) or what)[0]
-    lines = [_say(step["wat"], said, step_cap)] + [
-        _say(step[key], "; ".join(_values(summary.get(key))) or step["nog_afspreken"], cap)
+    lines = [_say(step["wat"], said, step_cap, a)] + [
+        _say(step[key], "; ".join(_values(summary.get(key))) or step["nog_afspreken"], cap, a)
         for key in ("wanneer", "contact")
     ]
     return Section(step["kop"], [Bullets(lines)])
@@ -465,8 +478,8 @@ def _if_hard(summary: dict, w: dict, cap: int, list_cap: int) -> Section:
     obstacles, solutions = (_values(summary.get(key))[:list_cap] for key in ("belemmeringen", "oplossingen"))
     paragraphs = [
         " ".join(filter(None, [
-            _say(hard["belemmering"], obstacle, cap) if obstacle else None,
-            _say(hard["oplossing"], solution, cap) if solution else hard["geen_oplossing"],
+            _say(hard["belemmering"], obstacle, cap, a) if obstacle else None,
+            _say(hard["oplossing"], solution, cap, a) if solution else hard["geen_oplossing"],
         ]))
         for obstacle, solution in zip_longest(obstacles, solutions)
     ]
