@@ -198,10 +198,11 @@ def test_actieplan_is_short_plain_and_in_jij_form(home):
 
 
 def test_actieplan_puts_the_students_words_in_the_jij_form_or_quotes_them():
-    summary = {"kwaliteiten": ["Ik bleef rustig", "goed luisteren"], "contact": "Linda, mijn praktijkbegeleider",
+    summary = {"kwaliteiten": ["Ik bleef rustig", "goed luisteren", "Volgens mij werk jij netjes"],
+               "contact": "Linda, mijn praktijkbegeleider",
                "vervolgstap": "Mijn moeder brengt me naar de open dag.", "belemmeringen": ["Mijn rooster"]}
     markdown = reports.actieplan(known_session(summary=summary))
-    assert "- „Ik bleef rustig”\n- goed luisteren\n" in markdown
+    assert "- „Ik bleef rustig”\n- goed luisteren\n- Volgens mij werk jij netjes\n" in markdown
     assert "Wie je helpt: Linda, je praktijkbegeleider." in markdown
     assert "Dit ga je doen: Je moeder brengt je naar de open dag." in markdown and "Lastig: Je rooster." in markdown
 

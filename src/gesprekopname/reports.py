@@ -414,9 +414,12 @@ def _shorten(text: str, cap: int) -> str:
 
 
 def _to_you(text: str, a: dict) -> str:
-    """The student's words in the jij-form where only a pronoun changes, else quoted as their own words."""
+    """The student's words in the jij-form where only a pronoun changes, else quoted as said. Words already
+    said to the student ("Volgens mij werk jij netjes") keep their "mij": that is the begeleider."""
     if re.search(r"\bik\b", text, re.IGNORECASE):
         return a["eigen_woorden"].format(tekst=text)
+    if re.search(r"\b(je|jij|jou|jouw|jezelf)\b", text, re.IGNORECASE):
+        return text
     you = a["jij_vorm"]
 
     def swap(match: re.Match) -> str:
