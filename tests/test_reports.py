@@ -13,7 +13,7 @@ import pytest
 from conftest import DEV_DIALOGUES, run_cli
 from PIL import Image, ImageStat
 
-from gesprekopname import pipeline, reports, store, transcripts
+from gesprekopname import jijvorm, pipeline, reports, store, transcripts
 from gesprekopname.types import Evidence, PhaseSpan, Segment, Session, Transcript
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -198,13 +198,32 @@ def test_actieplan_is_short_plain_and_in_jij_form(home):
 
 
 def test_actieplan_puts_the_students_words_in_the_jij_form_or_quotes_them():
-    summary = {"kwaliteiten": ["Ik bleef rustig", "goed luisteren", "Volgens mij werk jij netjes"],
+    summary = {"kwaliteiten": ["Ik bleef rustig", "Ik ook", "Volgens mij werk jij netjes"],
                "contact": "Linda, mijn praktijkbegeleider",
                "vervolgstap": "Mijn moeder brengt me naar de open dag.", "belemmeringen": ["Mijn rooster"]}
     markdown = reports.actieplan(known_session(summary=summary))
-    assert "- „Ik bleef rustig”\n- goed luisteren\n- Volgens mij werk jij netjes\n" in markdown
+    assert "- Je bleef rustig\n- „Ik ook”\n- Volgens mij werk jij netjes\n" in markdown
     assert "Wie je helpt: Linda, je praktijkbegeleider." in markdown
     assert "Dit ga je doen: Je moeder brengt je naar de open dag." in markdown and "Lastig: Je rooster." in markdown
+
+
+@pytest.mark.parametrize(("said", "to_you"), [
+    ("Ik zet het in mijn telefoon", "Je zet het in je telefoon"),
+    ("Ik werk bij de Jumbo", "Je werkt bij de Jumbo"),
+    ("Ik wil een dag met Hanneke meelopen", "Je wilt een dag met Hanneke meelopen"),
+    ("Ik bleef wel beleefd", "Je bleef wel beleefd"),
+    ("Dan vraag ik of het in de rustige week kan", "Dan vraag je of het in de rustige week kan"),
+    ("Dat ik mensen en dieren wil helpen", "Dat je mensen en dieren wilt helpen"),
+    ("Ik ben bang dat ik het vergeet", "Je bent bang dat je het vergeet"),
+    ("dat ik het heb gedaan", "dat je het hebt gedaan"),
+    ("Ik probeer het om 7.30 uur", "Je probeert het om 7.30 uur"),
+    ("Ik bel bij hem aan en vraag of het mag", "Je belt bij hem aan en vraagt of het mag"),
+    ("Ik ook", None),  # no verb: stays as said
+    ("Als ik het niet vraag, gebeurt er niks", None),  # "vraag" is also a noun: not sure enough in a clause
+    ("Ik denk dat ik aanvoelde dat het niet oké was", None),  # two verbs that could go with the second "ik"
+])
+def test_the_students_words_turn_to_the_jij_form_only_where_the_verb_is_sure(said, to_you):
+    assert jijvorm.to_you(said, reports.wording()["actieplan"]["jij_vorm"]) == to_you
 
 
 def test_actieplan_falls_back_kindly_and_invents_nothing(home):

@@ -14,7 +14,7 @@ from html import escape
 from itertools import zip_longest
 from pathlib import Path
 
-from gesprekopname import config, transcripts
+from gesprekopname import config, jijvorm, transcripts
 from gesprekopname.errors import UserError
 from gesprekopname.segments import sentences
 from gesprekopname.transcripts import clock
@@ -414,19 +414,11 @@ def _shorten(text: str, cap: int) -> str:
 
 
 def _to_you(text: str, a: dict) -> str:
-    """The student's words in the jij-form where only a pronoun changes, else quoted as said. Words already
-    said to the student ("Volgens mij werk jij netjes") keep their "mij": that is the begeleider."""
-    if re.search(r"\bik\b", text, re.IGNORECASE):
-        return a["eigen_woorden"].format(tekst=text)
+    """The student's words in the jij-form where the rules are sure of it, else quoted as said. Words already
+    said to the student ("Volgens mij werk jij netjes") stay as they are: their "mij" is the begeleider."""
     if re.search(r"\b(je|jij|jou|jouw|jezelf)\b", text, re.IGNORECASE):
-        return text
-    you = a["jij_vorm"]
-
-    def swap(match: re.Match) -> str:
-        word = you[match.group(0).lower()]
-        return word.capitalize() if match.group(0)[0].isupper() else word
-
-    return re.sub(r"(?<![\w'])(?:" + "|".join(map(re.escape, you)) + r")(?![\w'])", swap, text, flags=re.IGNORECASE)
+        return a["eigen_woorden"].format(tekst=text) if re.search(r"\bik\b", text, re.IGNORECASE) else text
+    return jijvorm.to_you(text, a["jij_vorm"]) or a["eigen_woorden"].format(tekst=text)
 
 
 def _say(lead: str, value: str, cap: int, a: dict) -> str:
