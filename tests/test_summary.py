@@ -299,6 +299,15 @@ def test_each_solution_stands_beside_the_obstacle_it_answers():
     assert pairs["Ik vind het spannend, met mensen die ik niet ken"] == "Dan vraag ik of ik bij Anouk in de groep mag"
 
 
+def test_a_solution_the_begeleider_offers_for_no_named_obstacle_is_not_the_students():
+    fields, _ = summarise(conversation(
+        ("activeren", "B", "Wat doe je als het niet lukt?"),
+        ("activeren", "B", "Dus dan vraag je het gewoon nog een keer aan meneer Jansen, in de pauze."),
+        ("activeren", "S", "Ja."),
+    ))
+    assert fields["oplossingen"] == [] and fields["belemmeringen"] == []
+
+
 def test_first_talking_with_parents_gives_no_step():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "B", "Wat wordt je vervolgstap?"),

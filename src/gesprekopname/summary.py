@@ -1143,7 +1143,8 @@ def _paired(obstacles: list[tuple[str, Unit]], solutions: list[tuple[str, Unit]]
     answer that named obstacles (one answer can name several: "Mijn rooster. En ik ken er niemand."); once
     they all have one, a further solution is an alternative and joins the one before. Obstacles with a
     solution come first, in the order said, then those without, so the two lists stay side by side; a
-    solution said before any obstacle (to one not recognised) goes last, beside whatever is left."""
+    solution the student said before any obstacle (to one not recognised) goes last, beside whatever is left.
+    The begeleider's, with no obstacle named yet, is not the student's own."""
     order = {id(u): k for k, u in enumerate(units)}
     said = sorted([(order[id(u)], 0, v, u) for v, u in obstacles] + [(order[id(u)], 1, v, u) for v, u in solutions],
                   key=lambda e: (e[0], e[1]))
@@ -1155,7 +1156,8 @@ def _paired(obstacles: list[tuple[str, Unit]], solutions: list[tuple[str, Unit]]
             pairs.append([value, unit, None, None])
             continue
         if not pairs:
-            loose.append((value, unit))
+            if unit.speaker != "begeleider":
+                loose.append((value, unit))
             continue
         latest = pairs[-1][1].group
         target = next((p for p in pairs if p[1].group == latest and p[2] is None), None)
