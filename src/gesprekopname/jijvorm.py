@@ -63,17 +63,18 @@ def _turn_coordinated(tokens: list[str], out: list[str], start: int, rules: dict
         if tokens[k] in _CLAUSE_END:
             return
         if tokens[k].lower() in rules["nevenschikkend"] and _present(tokens[k + 1].lower(), guess=True):
-            out[k + 1] = _agree(tokens[k + 1], rules, guess=True) or tokens[k + 1]
+            out[k + 1] = _agree(tokens[k + 1], rules, guess=True)
 
 
 def _turn_final_verb(tokens: list[str], out: list[str], i: int, rules: dict) -> bool:
     """In a clause after "dat", "als", "of" the verb that goes with "ik" comes later: the clause must have
     exactly one word that is surely a present or past tense ("dat ik het heb gedaan": heb), which agrees."""
     end = next((k for k in range(i + 1, len(tokens)) if tokens[k] in _CLAUSE_END), len(tokens))
-    finite = [k for k in range(i + 1, end) if _agree(tokens[k], rules, guess=False) is not None]
+    finite = [(k, agreed) for k in range(i + 1, end) if (agreed := _agree(tokens[k], rules, guess=False))]
     if len(finite) != 1:
         return False
-    out[finite[0]] = _agree(tokens[finite[0]], rules, guess=False)
+    k, agreed = finite[0]
+    out[k] = agreed
     return True
 
 

@@ -1161,9 +1161,8 @@ def _paired(obstacles: list[tuple[str, Unit]], solutions: list[tuple[str, Unit]]
             continue
         latest = pairs[-1][1].group
         target = next((p for p in pairs if p[1].group == latest and p[2] is None), None)
-        if target is None:
-            target = last or pairs[-1]
-            value = f"{target[2]}; {value}" if target[2] else value
+        if target is None:  # the latest answer's obstacles all have one (so `last` is set): an alternative
+            target, value = last, f"{last[2]}; {value}"
         target[2:] = [value, target[3] or unit]
         last = target
     solved = [p for p in pairs if p[2] is not None]
