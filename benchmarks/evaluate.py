@@ -1,6 +1,7 @@
 """Phase accuracy per conversation and condition (T1/T2/T3), role accuracy for T2, and segmentation speed.
 
-    /work/venv/bin/python benchmarks/evaluate.py [--set dev|hard|vers|blind|all|voorbeelden] [--zonder NAAM ...]
+    /work/venv/bin/python benchmarks/evaluate.py [--set dev|hard|vers|structuur|blind|all|voorbeelden]
+        [--zonder NAAM ...]
 
 --set voorbeelden scores each example conversation (prompts/voorbeelden) with a model trained without it
 (leave-one-out); --zonder leaves more example files out of every model (to see what one of them adds).
@@ -28,6 +29,7 @@ from gesprekopname.types import Segment  # noqa: E402
 
 HARD = Path(__file__).parent / "data" / "hard"
 FRESH = Path(__file__).parent / "data" / "vers"
+STRUCTURE = Path(__file__).parent / "data" / "structuur"
 BLIND = Path(__file__).parent / "data" / "blind"
 CONDITIONS = ("T1", "T2", "T3")
 
@@ -36,8 +38,10 @@ def dialog_paths(which: str) -> list[Path]:
     dev = conditions.dev_dialogs()
     hard = sorted(HARD.glob("*.dialog"))
     fresh = sorted(FRESH.glob("*.dialog"))
+    structure = sorted(STRUCTURE.glob("*.dialog"))
     blind = sorted(BLIND.glob("*.dialog"))
-    return {"dev": dev, "hard": hard, "vers": fresh, "blind": blind, "all": dev + hard + fresh + blind,
+    return {"dev": dev, "hard": hard, "vers": fresh, "structuur": structure, "blind": blind,
+            "all": dev + hard + fresh + structure + blind,
             "voorbeelden": examples.example_paths()}[which]
 
 
@@ -92,7 +96,8 @@ def timing() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=("dev", "hard", "vers", "blind", "all", "voorbeelden"), default="dev")
+    parser.add_argument("--set", default="dev",
+                        choices=("dev", "hard", "vers", "structuur", "blind", "all", "voorbeelden"))
     parser.add_argument("--zonder", nargs="*", default=(), metavar="NAAM", help="example files to leave out")
     args = parser.parse_args()
     evaluate(dialog_paths(args.set), args.set == "voorbeelden", frozenset(args.zonder))

@@ -1,7 +1,7 @@
 """Summary fields against the gold of .dialog files, per condition (T1/T2/T3), and the summary's speed.
 
-    /work/venv/bin/python benchmarks/summary.py [--set dev|voorbeelden|hard|vers|blind] [--condities T1 T3] [-v]
-        [--folds 5] [--afstemmen] [--snelheid] [--streng]
+    /work/venv/bin/python benchmarks/summary.py [--set dev|voorbeelden|hard|vers|structuur|blind]
+        [--condities T1 T3] [-v] [--folds 5] [--afstemmen] [--snelheid] [--streng]
 
 The whole analysis runs as in the pipeline (speakers, phases, summary). dev and hard are held out: the models
 learn from the example conversations only. --set voorbeelden scores the examples by k-fold cross-validation:
@@ -159,7 +159,7 @@ def timing() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=("dev", "hard", "vers", "blind", "voorbeelden"), default="dev")
+    parser.add_argument("--set", choices=("dev", "hard", "vers", "structuur", "blind", "voorbeelden"), default="dev")
     parser.add_argument("--condities", nargs="*", default=("T1", "T2", "T3"))
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds for --set voorbeelden")
     parser.add_argument("--afstemmen", action="store_true", help="tune the thresholds on the folds (voorbeelden)")
