@@ -183,6 +183,24 @@ def test_who_the_contact_is_may_follow_in_a_sentence_of_its_own():
     assert fields["contact"] == "Ruud, front office manager"
 
 
+def test_what_the_contact_does_said_after_the_name_describes_the_contact():
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Dan spreken we af: woensdag loop je een dag mee op de sterilisatieafdeling."),
+        ("activeren", "B", "Wie kan je daarbij helpen?"),
+        ("activeren", "S", "Mijn tante Nadia. Die werkt in het Mariënhof."),
+    ))
+    assert fields["contact"] == "tante Nadia, die werkt in het Mariënhof"
+
+
+def test_a_description_of_the_contact_ends_on_a_whole_word():
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Dan spreken we af: zaterdag loop je een dag mee in het dierenziekenhuis."),
+        ("activeren", "B", "Wie kan je daarbij helpen?"),
+        ("activeren", "S", "Buurvrouw Ingrid, die werkt als paraveterinair bij het dierenziekenhuis in Utrecht."),
+    ))
+    assert fields["contact"] == "buurvrouw Ingrid, die werkt als paraveterinair bij het dierenziekenhuis in Utrecht"
+
+
 def test_the_contact_gets_the_full_name_said_elsewhere():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "S", "Er is een informatiebeveiliger, Hanneke de Wit. Zij gaat over de beveiliging."),

@@ -83,6 +83,7 @@ class Rules:
     time_detail: re.Pattern  # what may follow a time and belongs to it ("om half elf", "bij de koffie")
     titles: frozenset[str]
     roles: frozenset[str]
+    who_says: re.Pattern  # "Die werkt in het Mariënhof": who the person just named is
     greetings: frozenset[str]
     not_names: frozenset[str]
     not_name_ends: tuple[str, ...]
@@ -152,6 +153,7 @@ def _rules(path: str | None) -> Rules:
         time_detail=re.compile(raw["tijd_detail"], re.IGNORECASE),
         titles=frozenset(names["titels"]),
         roles=frozenset(names["rollen"]),
+        who_says=re.compile(r"\s*die\s(?:" + "|".join(names["wie_zin"]) + r")\b[^,.;:!?]{2,50}(?!\w)", re.IGNORECASE),
         greetings=frozenset(names["groeten"]),
         not_names=frozenset(names["geen_naam"]),
         not_name_ends=tuple(names["geen_naam_einde"]),
@@ -1074,9 +1076,9 @@ def _full_name(person: str, units: list[Unit], r: Rules) -> str:
 # What follows a name to say who that is: "Linda, mijn praktijkbegeleider", "Els, de coördinator van het taalcafé",
 # "Joost, dat is de chef van RVS", "mijn tante die bij de politie werkt"; or where they are: "Erik van de
 # planning". In the sentence that names the contact any such phrase counts; elsewhere only one that says a role.
-_WHERE = r"\s+van (?:de|het)\s[^,.;:!?]{2,40}|\s+die (?:bij|op|in) [^,.;:!?]{2,40}"
-_APPOSITION = "(" + r"\s*,\s*(?:de|het|mijn|m'n|onze|jouw|je|die|dat|een)\s[^,.;:!?]{2,50}|" + _WHERE + ")"
-_ROLE = "(" + r"\s*,\s*(?:(?:die|dat) is )?(?:de|mijn|m'n|onze)\s[^,.;:!?]{2,50}|" + _WHERE + ")"
+_WHERE = r"\s+van (?:de|het)\s[^,.;:!?]{2,40}(?!\w)|\s+die (?:bij|op|in) [^,.;:!?]{2,40}(?!\w)"
+_APPOSITION = "(" + r"\s*,\s*(?:de|het|mijn|m'n|onze|jouw|je|die|dat|een)\s[^,.;:!?]{2,70}(?!\w)|" + _WHERE + ")"
+_ROLE = "(" + r"\s*,\s*(?:(?:die|dat) is )?(?:de|mijn|m'n|onze)\s[^,.;:!?]{2,50}(?!\w)|" + _WHERE + ")"
 # A name after a role: "de decaan, meneer Visser, ...", "mijn stagebegeleider daar, Anouk."
 _NAME_AFTER_ROLE = (r"([^,.;:!?]{0,40}),\s*((?:(?:mevrouw|meneer|juf|meester)\s)?[A-Z][\w'-]+)"
                     r"(?=\s*[,.;:!?]|\s*$|\s+(?:en|die|heeft|is|was|werkt|regelt|wel)\b)")
@@ -1092,23 +1094,27 @@ def _described(person: str, named: Unit, units: list[Unit], r: Rules) -> tuple[s
     if found:
         return person + _role_words(found), [named]
     for before, u in zip([None, *units], units, strict=False):
-        found = (re.search(re.escape(person) + _ROLE, u.text, re.IGNORECASE)
-                 or _said_who(person, u.text, before.text if before else None, r))
-        if found:
-            return person + _role_words(found), sorted({named, u}, key=units.index)
+        found = re.search(re.escape(person) + _ROLE, u.text, re.IGNORECASE)
+        said = _role_words(found) if found else _said_who(person, u.text, before.text if before else None, r)
+        if said:
+            return person + said, sorted({named, u}, key=units.index)
     return person, [named]
 
 
-def _said_who(person: str, text: str, before: str | None, r: Rules) -> re.Match | None:
-    """A role said in a sentence of its own: "Marco is je werkbegeleider, toch?", or "Ruud. Die is front office
-    manager." right after the name (`before`: the sentence before)."""
+def _said_who(person: str, text: str, before: str | None, r: Rules) -> str | None:
+    """Who someone is, said in a sentence of its own: "Marco is je werkbegeleider, toch?", or right after a
+    sentence that ends with the name (`before`): "Ruud. Die is front office manager.", "Tante Nadia. Die werkt in
+    het Mariënhof." (samenvatting.yaml: contact, wie_zin)."""
     said = re.match(r"\W*" + re.escape(person) + _IS_ROLE, text)
-    if not said and before and _norm(before) == _norm(person):
-        said = re.match(r"(\s*(?:die|hij|zij|ze) is\s[^,.;:!?]{2,50})", text, re.IGNORECASE)
-    return said if said and _role_word(said[1].split()[-1], r) else None
+    if not said and before and f" {_norm(before)}".endswith(f" {_norm(person)}"):
+        said = re.match(r"(\s*(?:die|hij|zij|ze) is\s[^,.;:!?]{2,50}(?!\w))", text, re.IGNORECASE)
+        if not said and (does := r.who_says.match(text)):
+            clause = clean(does[0], r)
+            return ", " + clause[:1].lower() + clause[1:]
+    return _role_words(said) if said and _role_word(said[1].split()[-1], r) else None
 
 
-_IS_ROLE = r"(,?\s+(?:die |dat )?is\s+(?:(?:je|jouw|de|mijn|m'n|onze|zijn|haar)\s+)?[^,.;:!?]{2,40})"
+_IS_ROLE = r"(,?\s+(?:die |dat )?is\s+(?:(?:je|jouw|de|mijn|m'n|onze|zijn|haar)\s+)?[^,.;:!?]{2,40}(?!\w))"
 
 
 def _role_words(found: re.Match) -> str:
