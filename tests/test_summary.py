@@ -222,6 +222,18 @@ def test_a_product_with_a_number_or_a_name_after_het_is_read_right():
     assert fields["contact"] == "Ingrid, mijn werkbegeleider"
 
 
+def test_without_vooruitkijken_the_step_agreed_in_activeren_is_the_vervolgstap():
+    fields, _ = summarise(conversation(
+        ("reflecteren", "B", "Jij zag als enige dat die stapel scheef stond."),
+        ("activeren", "B", "Zullen we dan regelen dat je je heftruckcertificaat gaat halen?"),
+        ("activeren", "S", "Ja. Wil ik wel."),
+        ("activeren", "B", "Op school is er in juni een heftruckcursus. Dat loopt via het BPV-bureau."),
+        ("activeren", "B", "Dus: morgen in de pauze geef je je op voor de heftruckcursus bij het BPV-bureau."),
+        ("activeren", "S", "Ja."),
+    ))
+    assert "heftruckcursus" in fields["vervolgstap"]
+
+
 def test_options_the_student_answers_only_with_weet_niet_are_no_step():
     def step_after(*answer: str) -> str | None:
         fields, _ = summarise(conversation(

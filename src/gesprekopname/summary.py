@@ -982,9 +982,12 @@ def _trails_off(unit: Unit, value: str, r: Rules) -> bool:
 def _final_step(units: list[Unit], likely: list[int], p: np.ndarray, r: Rules) -> Step | None:
     """The step finally agreed: of the likely step sentences, the last one about as likely as the best; unless
     it is the begeleider's agreement ("Dan spreken we af: ..."), with the likeliest ones before it (what it
-    builds on). In activeren only a changed step counts; a student who defers after it ("eerst met mijn
-    ouders praten") leaves no step."""
-    likely = [i for i in likely if units[i].phase in STEP_PHASES and _may_change_step(units[i], r)]
+    builds on). In activeren only a changed step counts, unless vooruitkijken made none (then activeren makes
+    the step); a student who defers after it ("eerst met mijn ouders praten") leaves no step."""
+    talked = [i for i in likely if units[i].phase in STEP_PHASES]
+    likely = [i for i in talked if _may_change_step(units[i], r)]
+    if not any(units[i].phase != "activeren" for i in likely):
+        likely = talked
     if not likely:
         return None
     last = max(i for i in likely if p[i] >= FINAL_SHARE * p[likely[0]])
