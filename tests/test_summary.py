@@ -545,6 +545,14 @@ def test_fillers_leave_the_value_but_not_the_quote():
     assert quote in said and quote.startswith("nou, gewoon") and quote.endswith("zeg maar.")
 
 
+def test_a_filler_before_the_verb_and_subject_stays_so_the_value_reads_as_no_question():
+    assert summary.clean("Maar eigenlijk wil ik liever een dag met hem meelopen.") == (
+        "eigenlijk wil ik liever een dag met hem meelopen")
+    assert summary.clean("Ik vind het eigenlijk wel leuk.") == "Ik vind het wel leuk"
+    assert summary.clean("Niet dat ik iets had verkocht, gewoon dat hij gerust was.") == (
+        "Niet dat ik iets had verkocht, dat hij gerust was")
+
+
 def test_a_lead_in_is_no_part_of_the_value():
     assert summary.clean("Als ik je goed begrijp, ben je precies.") == "ben je precies"
     assert summary.clean("Dus als ik het goed hoor...") == ""

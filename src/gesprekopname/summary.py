@@ -271,7 +271,7 @@ def _answers(units: list[Unit], field: str) -> list[list[Unit]]:
 def clean(text: str, r: Rules | None = None) -> str:
     """The value in a sentence: fillers and opening words ("Ja, nou, eh") out, quotes and ends trimmed."""
     r = r or rules()
-    text = r.filler.sub(" ", text)
+    text = r.filler.sub(lambda m: m[0] if _holds_clause_start(text, m) else " ", text)
     text = re.sub(r"[\"“”‘’]|(?<!\w)'|'(?!\w)", "", text)
     text = re.sub(r"\s+([,.!?;:…])", r"\1", re.sub(r"\s+", " ", text))
     text = re.sub(r"([,;:])(?:\s*[,;:.…])+", r"\1", text).strip(" ,.;:!?…-")
@@ -281,6 +281,17 @@ def clean(text: str, r: Rules | None = None) -> str:
         text = r.intro.sub("", text).strip(" ,.;:!?…-")
     # "Eh..i" from a misheard word: a value needs a word of two letters or more.
     return "" if max(map(len, _tokens(text)), default=0) < 2 or r.empty.match(text) else text
+
+
+# A word that opens a clause before its verb and subject ("Maar eigenlijk wil ik liever ..."): without it the
+# clause would read as a question ("Wil ik liever ...?").
+_CLAUSE_OPEN = re.compile(r"(?:^|[,.!?;:]|(?<!\w)(?:en|maar|dus|want|of))\s*$", re.IGNORECASE)
+_VERB_SUBJECT = re.compile(r"\s+(?!(?:dat|die|wat|als|of|en|maar|want|toen|omdat|waar|hoe)\s)[\w'-]+\s+"
+                           r"(?:ik|je|jij|we|wij|hij|zij|ze|u)(?!\w)", re.IGNORECASE)
+
+
+def _holds_clause_start(text: str, filler: re.Match) -> bool:
+    return bool(_CLAUSE_OPEN.search(text[: filler.start()]) and _VERB_SUBJECT.match(text, filler.end()))
 
 
 def _usable(text: str, r: Rules) -> bool:
