@@ -60,7 +60,7 @@ def test_each_sentence_of_the_step_starts_with_a_capital_after_cleaning():
         ("vooruitkijken", "S", "Maar eigenlijk wil ik liever een dag met hem meelopen."),
         ("vooruitkijken", "B", "Meelopen zegt meer dan een interview, ja."),
     ))
-    assert "Wil ik liever een dag met hem meelopen" in fields["vervolgstap"]
+    assert "Eigenlijk wil ik liever een dag met hem meelopen" in fields["vervolgstap"]
 
 
 def test_the_step_the_begeleider_writes_down_is_the_vervolgstap():
