@@ -6,8 +6,11 @@ first needed, a small logistic regression is trained on the examples' sentences,
 (about a second; the result is kept in the data directory, so later runs load it in milliseconds):
 its inputs are each sentence's lemmas and word pairs, its neighbours' lemmas (fading with distance), the
 last question's lemmas, the cue bank's evidence (lemma log-odds, phrases found, likeness to a bank
-question), past tense, question form, speaker, length and relative position. The cue bank's word evidence
-for what the begeleider says is added to the regression's, so a cue can turn a phase against its context.
+question), past tense, question form, speaker, length and relative position. A second, small regression
+reads the first one's verdicts on the sentence, on its near and further neighbours and on all that came
+before and after (it learns from verdicts on examples the first one was not trained on, as a new
+conversation gets them). The cue bank's word evidence for what the begeleider says is added to its
+evidence, so a cue can turn a phase against its context.
 The examples' phase sequences give the decoder's costs. A Viterbi decoder then picks the best phase
 sequence, knowing that phases come in order, can be skipped or briefly returned to (and then go on where
 they were), and can be interrupted by talk about something else. Segments are cut where the phase changes
@@ -44,9 +47,12 @@ QUESTION_REACH = 6  # sentences after a question that still count as answering i
 POSITION_KNOTS = np.linspace(0.0, 1.0, 6)  # relative time, as soft bins: terugkijken early, activeren late
 MIN_COUNT = 2  # a word feature must occur this often in the examples to be learned
 L2 = 0.02  # regularisation of the regression, per training sentence
+STACK_FOLDS = 5  # the second regression learns from the first one's verdicts on the fold it did not see
+STACK_REACH = (1, 3, 12)  # neighbours either side, in rings: 1, 2-3 and 4-12 sentences away
+STACK_L2 = 0.001  # the second regression has few inputs and many sentences to learn from
 STEPS, RATE = 50, 0.2  # optimiser steps and step size: as good as 100 steps of 0.1 by leave-one-out
 WORD_WEIGHT = 1.0  # training rows weigh (words) ** this: the score counts words, but short turns matter too
-EMISSION = 0.6  # weight of a sentence's evidence against the learned costs: < 1, as neighbours share words
+EMISSION = 0.4  # weight of a sentence's evidence against the learned costs: < 1, as neighbours share words
 SAID = 0.3  # weight of the cue bank's word evidence for a begeleider's sentence, added to the emission
 LATE_SWITCH = 1e-3  # between two cues a change of phase falls just before the later cue (tie-break only)
 
@@ -78,6 +84,7 @@ class Bank:
     log_prior: np.ndarray  # log share of each label among the examples' sentences
     costs: dict[str, float]  # the decoder's phase-change costs
     words: tuple[str, ...]  # every known lemma, to correct misrecognised ones
+    stack: np.ndarray  # (second-stage columns, labels): the second regression's weights
     corrections: dict[str, str] = field(default_factory=dict)
 
 
@@ -261,11 +268,32 @@ def _likeness(read: list[_Sentence], asks: list[tuple[int, str]], cues: Cues) ->
 def _dense(s: _Sentence, last_question: _Sentence | None, position: float | None) -> np.ndarray:
     """Numeric features; the last question's cue evidence lets an answer lean towards its question."""
     asked = last_question.cue if last_question is not None else np.zeros_like(s.cue)
-    position_bins = np.zeros(len(POSITION_KNOTS)) if position is None else np.clip(
-        1 - np.abs(position - POSITION_KNOTS) * (len(POSITION_KNOTS) - 1), 0, 1)
+    position_bins = np.zeros(len(POSITION_KNOTS)) if position is None else _position_bins(np.array([position]))[0]
     length_bins = np.array([s.n_tokens <= 3, 3 < s.n_tokens <= 8, 8 < s.n_tokens <= 15, s.n_tokens > 15])
     role = [s.speaker == "begeleider", s.speaker == "leerling"]
     return np.concatenate([[1.0], s.cue, asked, [s.past, s.question, *role], position_bins, length_bins])
+
+
+def _position_bins(position: np.ndarray) -> np.ndarray:
+    return np.clip(1 - np.abs(position[:, None] - POSITION_KNOTS) * (len(POSITION_KNOTS) - 1), 0, 1)
+
+
+def _stacked(logp: np.ndarray) -> np.ndarray:
+    """The second regression's inputs per sentence: the first one's log posterior, its mean posterior over
+    the neighbours in each ring before and after, over everything before and after, and the position."""
+    n = len(logp)
+    total = np.vstack([np.zeros(len(LABELS)), np.cumsum(np.exp(logp), axis=0)])
+    at = np.arange(n)
+
+    def mean(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:  # over sentences lo..hi-1; none -> zeros
+        lo, hi = np.clip(lo, 0, n), np.clip(hi, 0, n)
+        return (total[hi] - total[lo]) / np.maximum(hi - lo, 1)[:, None]
+
+    columns = [np.ones((n, 1)), logp]
+    for near, far in zip((0, *STACK_REACH), STACK_REACH, strict=False):
+        columns += [mean(at - far, at - near), mean(at + near + 1, at + far + 1)]
+    columns += [mean(np.zeros(n, int), at), mean(at + 1, np.full(n, n))]
+    return np.hstack([*columns, _position_bins(at / max(1, n - 1))])
 
 
 def _sparse(read: list[_Sentence], n: int, last_question: _Sentence | None,
@@ -328,8 +356,8 @@ def _build(extra_paths: tuple[str, ...], example_dirs: tuple[str, ...], exclude:
     cues = _cues(extra_paths)
     examples = [read_example(p) for p in example_paths(example_dirs) if p.name not in exclude]
     examples = [e for e in examples if e]
-    dense, names, labels, words = [], [], [], []
-    for example in examples:
+    dense, names, labels, words, source = [], [], [], [], []
+    for e, example in enumerate(examples):
         read = _read([_Unit(0, 0, text, speaker) for speaker, _, text in example], cues)
         for known in (True, False):  # with and without speakers, as transcripts come
             d, n = _design([replace(s, speaker=s.speaker if known else None) for s in read], cues.stop)
@@ -337,6 +365,7 @@ def _build(extra_paths: tuple[str, ...], example_dirs: tuple[str, ...], exclude:
             names += n
             labels += [LABELS.index(phase) for _, phase, _ in example]
             words += [s.n_tokens for s in read]
+            source += [2 * e + known] * len(read)
     if examples:  # the bank's phrases too, each on its own: no context, no position, no likeness to itself
         for s in _read([_Unit(0, 0, text, speaker) for speaker, _, text in cues.lines], cues, likeness=False):
             d, n = _design([s], cues.stop, timed=False)
@@ -344,15 +373,18 @@ def _build(extra_paths: tuple[str, ...], example_dirs: tuple[str, ...], exclude:
             names += n
             words.append(s.n_tokens)
         labels += [LABELS.index(label) for _, label, _ in cues.lines]
+        source += [-1] * len(cues.lines)
     index = _vocabulary(names)
     y = np.array(labels)
     weight = np.maximum(1, np.array(words, dtype=float)) ** WORD_WEIGHT
     x = _matrix(np.vstack(dense), names, index) if examples else None
     prior = np.bincount(y, weights=weight, minlength=len(LABELS)) + 1.0
+    none = np.zeros((0, len(LABELS)))
     return Bank(
         cues=cues,
         index=index,
-        weights=_train(x, y, weight / weight.mean()) if examples else np.zeros((0, len(LABELS))),
+        weights=_train(x, y, weight) if examples else none,
+        stack=_train_stack(x, y, weight, np.array(source)) if examples else none,
         log_prior=np.log(prior / prior.sum()),
         costs=_costs([[LABELS.index(phase) for _, phase, _ in e] for e in examples], cues.settings),
         words=tuple(sorted({w for e in examples for _, _, t in e for w in lemmas(t)}
@@ -368,9 +400,30 @@ def _vocabulary(names: list[dict[str, float]]) -> dict[str, int]:
     return {name: i for i, name in enumerate(sorted(n for n, c in counts.items() if c >= MIN_COUNT))}
 
 
-def _train(x: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Multinomial logistic regression with row weights (mean 1), L2-regularised, fitted by full-batch Adam
-    (fast on sparse rows)."""
+def _train_stack(x: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """The second regression, trained on the first one's verdicts on each example conversation by a first
+    regression trained without that conversation's fold. `source` numbers each sentence's conversation and
+    speaker variant (2 * example + known), -1 for the bank's phrases, which are always trained on."""
+    logp = np.zeros((len(y), len(LABELS)))
+    fold = np.where(source < 0, -1, source // 2 % STACK_FOLDS)
+    for k in range(STACK_FOLDS):
+        held = fold == k
+        logp[held] = _log_posterior(x[held], _train(x[~held], y[~held], weight[~held]))
+    runs = [np.flatnonzero(source == s) for s in np.unique(source[source >= 0])]
+    rows = np.concatenate(runs)
+    return _train(sparse.csr_matrix(np.vstack([_stacked(logp[r]) for r in runs])), y[rows], weight[rows],
+                  l2=STACK_L2)
+
+
+def _log_posterior(x: sparse.csr_matrix | np.ndarray, weights: np.ndarray) -> np.ndarray:
+    z = x @ weights
+    return z - np.logaddexp.reduce(z, axis=1, keepdims=True)
+
+
+def _train(x: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray, l2: float = L2) -> np.ndarray:
+    """Multinomial logistic regression with row weights, L2-regularised, fitted by full-batch Adam (fast on
+    sparse rows)."""
+    weight = weight / weight.mean()
     onehot = np.eye(len(LABELS))[y] * weight[:, None]
     xt = x.T.tocsr()
     w = np.zeros((x.shape[1], len(LABELS)))
@@ -378,7 +431,7 @@ def _train(x: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray) -> np.ndarra
     for step in range(1, STEPS + 1):
         z = x @ w
         p = np.exp(z - z.max(axis=1, keepdims=True))
-        grad = xt @ (p / p.sum(axis=1, keepdims=True) * weight[:, None] - onehot) / len(y) + L2 * w
+        grad = xt @ (p / p.sum(axis=1, keepdims=True) * weight[:, None] - onehot) / len(y) + l2 * w
         m = 0.9 * m + 0.1 * grad
         v = 0.999 * v + 0.001 * grad**2
         w -= RATE * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
@@ -427,13 +480,12 @@ def _costs(sequences: list[list[int]], settings: dict) -> dict[str, float]:
 
 
 def _emission(units: list[_Unit], b: Bank) -> np.ndarray:
-    """(units, labels) log evidence: the regression's posterior over the label prior (a likelihood ratio),
-    plus the cue bank's word evidence for what the begeleider says (the regression learns to lean on the
-    context, which in the examples hardly ever disagrees; a cue must still be able to turn a phase)."""
+    """(units, labels) log evidence: the second regression's posterior over the label prior (a likelihood
+    ratio), plus the cue bank's word evidence for what the begeleider says (the regressions learn to lean on
+    the context, which in the examples hardly ever disagrees; a cue must still be able to turn a phase)."""
     read = _read(units, b.cues, fix=lambda w: _known(w, b.words, b.corrections) if w not in b.index else w)
     dense, names = _design(read, b.cues.stop)
-    z = _matrix(dense, names, b.index) @ b.weights
-    logp = z - np.logaddexp.reduce(z, axis=1, keepdims=True)
+    logp = _log_posterior(_stacked(_log_posterior(_matrix(dense, names, b.index), b.weights)), b.stack)
     said = np.array([s.cue[: len(LABELS)] * (s.speaker != "leerling") for s in read])
     return EMISSION * (logp - b.log_prior) + SAID * said
 
