@@ -67,6 +67,22 @@ def _progress_bar(description: str):
         yield update
 
 
+@contextmanager
+def _busy(description: str):
+    """A spinner on stderr for work without a measure of progress (nothing in logs and pipes)."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield
+        return
+    with console.status(description):
+        yield
+
+
+ANALYSING = "Sprekers, fasen en samenvatting bepalen (de eerste keer leren de modellen van de voorbeeldgesprekken)..."
+
+
 def _process(path: Path, leerling: str | None, model: str, bron: str = "bestand"):
     from gesprekopname import pipeline
 
@@ -77,7 +93,9 @@ def _process(path: Path, leerling: str | None, model: str, bron: str = "bestand"
             transcript = pipeline.read_input(path, model=model, progress=update)
     else:
         transcript = pipeline.read_input(path)
-    return _save(pipeline.new_session(transcript, leerling, bron, path.name))
+    with _busy(ANALYSING):
+        session = pipeline.new_session(transcript, leerling, bron, path.name)
+    return _save(session)
 
 
 def _save(session: Session) -> Session:
@@ -146,7 +164,8 @@ def herverwerken(gesprek_id: SessionId) -> None:
     from gesprekopname import pipeline, store
 
     with _database() as db:
-        session = pipeline.reanalyse(store.load_session(db, gesprek_id))
+        with _busy(ANALYSING):
+            session = pipeline.reanalyse(store.load_session(db, gesprek_id))
         store.save_session(db, session)
     _print_warnings(session.warnings)
     print(session.id)
