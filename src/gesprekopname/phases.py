@@ -3,7 +3,7 @@
 Two editable sources teach the model: the cue bank (prompts/fasen.yaml plus a school's own files) and the
 labelled example conversations (prompts/voorbeelden/*.dialog plus a school's own folder). When the model is
 first needed, a small logistic regression is trained on the examples' sentences, each weighted by its words
-(about a second; the result is kept in the data directory, so later runs load it in milliseconds):
+(about half a minute; the result is kept in the data directory, so later runs load it in milliseconds):
 its inputs are each sentence's lemmas and word pairs, its neighbours' lemmas (fading with distance), the
 last question's lemmas, the cue bank's evidence (lemma log-odds, phrases found, likeness to a bank
 question), past tense, question form, speaker, length and relative position. A second, small regression
