@@ -7,10 +7,10 @@ first needed, a small logistic regression is trained on the examples' sentences,
 its inputs are each sentence's lemmas and word pairs, its neighbours' lemmas (fading with distance), the
 last question's lemmas, the cue bank's evidence (lemma log-odds, phrases found, likeness to a bank
 question), past tense, question form, speaker, length and relative position. A second, small regression
-reads the first one's verdicts on the sentence, on its near and further neighbours and on all that came
-before and after (it learns from verdicts on examples the first one was not trained on, as a new
-conversation gets them). The cue bank's word evidence for what the begeleider says is added to its
-evidence, so a cue can turn a phase against its context.
+reads the first one's verdicts on the sentence, on its near and further neighbours (all of them, and the
+begeleider's alone) and on all that came before and after (it learns from verdicts on examples the first
+one was not trained on, as a new conversation gets them). The cue bank's word evidence for what the
+begeleider says is added to its evidence, so a cue can turn a phase against its context.
 The examples' phase sequences give the decoder's costs. A Viterbi decoder then picks the best phase
 sequence, knowing that phases come in order, can be skipped or briefly returned to (and then go on where
 they were), and can be interrupted by talk about something else. Segments are cut where the phase changes
@@ -48,7 +48,8 @@ POSITION_KNOTS = np.linspace(0.0, 1.0, 6)  # relative time, as soft bins: terugk
 MIN_COUNT = 2  # a word feature must occur this often in the examples to be learned
 L2 = 0.02  # regularisation of the regression, per training sentence
 STACK_FOLDS = 5  # the second regression learns from the first one's verdicts on the fold it did not see
-STACK_REACH = (1, 3, 12)  # neighbours either side, in rings: 1, 2-3 and 4-12 sentences away
+STACK_RINGS = ((0, 1), (1, 3), (3, 12))  # (near, far): neighbours near+1 to far sentences away, either side
+GUIDE_RINGS = ((0, 4), (4, 15))  # the same for the begeleider's sentences only: the begeleider leads the phases
 STACK_L2 = 0.001  # the second regression has few inputs and many sentences to learn from
 STEPS, RATE = 50, 0.2  # optimiser steps and step size: as good as 100 steps of 0.1 by leave-one-out
 WORD_WEIGHT = 1.0  # training rows weigh (words) ** this: the score counts words, but short turns matter too
@@ -278,22 +279,30 @@ def _position_bins(position: np.ndarray) -> np.ndarray:
     return np.clip(1 - np.abs(position[:, None] - POSITION_KNOTS) * (len(POSITION_KNOTS) - 1), 0, 1)
 
 
-def _stacked(logp: np.ndarray) -> np.ndarray:
+def _stacked(logp: np.ndarray, guide: np.ndarray) -> np.ndarray:
     """The second regression's inputs per sentence: the first one's log posterior, its mean posterior over
-    the neighbours in each ring before and after, over everything before and after, and the position."""
+    the neighbours in each ring before and after, over everything before and after, over the begeleider's
+    sentences (`guide`: 1 for a begeleider's) in their rings, and the position."""
     n = len(logp)
-    total = np.vstack([np.zeros(len(LABELS)), np.cumsum(np.exp(logp), axis=0)])
+    p, everyone = np.exp(logp), np.ones(n)
+    columns = [np.ones((n, 1)), logp, *_ring_means(p, everyone, (*STACK_RINGS, (0, n))),
+               *_ring_means(p, guide, GUIDE_RINGS)]
+    return np.hstack([*columns, _position_bins(np.arange(n) / max(1, n - 1))])
+
+
+def _ring_means(p: np.ndarray, counted: np.ndarray, rings: tuple[tuple[int, int], ...]) -> list[np.ndarray]:
+    """Per sentence and ring, the mean of p over the counted sentences in that ring before it and after it
+    (zeros where there are none)."""
+    n = len(p)
+    total = np.vstack([np.zeros(p.shape[1]), np.cumsum(p * counted[:, None], axis=0)])
+    count = np.concatenate([[0.0], np.cumsum(counted)])
     at = np.arange(n)
 
-    def mean(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:  # over sentences lo..hi-1; none -> zeros
+    def mean(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:  # over sentences lo..hi-1
         lo, hi = np.clip(lo, 0, n), np.clip(hi, 0, n)
-        return (total[hi] - total[lo]) / np.maximum(hi - lo, 1)[:, None]
+        return (total[hi] - total[lo]) / np.maximum(count[hi] - count[lo], 1)[:, None]
 
-    columns = [np.ones((n, 1)), logp]
-    for near, far in zip((0, *STACK_REACH), STACK_REACH, strict=False):
-        columns += [mean(at - far, at - near), mean(at + near + 1, at + far + 1)]
-    columns += [mean(np.zeros(n, int), at), mean(at + 1, np.full(n, n))]
-    return np.hstack([*columns, _position_bins(at / max(1, n - 1))])
+    return [m for near, far in rings for m in (mean(at - far, at - near), mean(at + near + 1, at + far + 1))]
 
 
 def _sparse(read: list[_Sentence], n: int, last_question: _Sentence | None,
@@ -356,7 +365,7 @@ def _build(extra_paths: tuple[str, ...], example_dirs: tuple[str, ...], exclude:
     cues = _cues(extra_paths)
     examples = [read_example(p) for p in example_paths(example_dirs) if p.name not in exclude]
     examples = [e for e in examples if e]
-    dense, names, labels, words, source = [], [], [], [], []
+    dense, names, labels, words, source, guide = [], [], [], [], [], []
     for e, example in enumerate(examples):
         read = _read([_Unit(0, 0, text, speaker) for speaker, _, text in example], cues)
         for known in (True, False):  # with and without speakers, as transcripts come
@@ -366,6 +375,7 @@ def _build(extra_paths: tuple[str, ...], example_dirs: tuple[str, ...], exclude:
             labels += [LABELS.index(phase) for _, phase, _ in example]
             words += [s.n_tokens for s in read]
             source += [2 * e + known] * len(read)
+            guide += [known and s.speaker == "begeleider" for s in read]
     if examples:  # the bank's phrases too, each on its own: no context, no position, no likeness to itself
         for s in _read([_Unit(0, 0, text, speaker) for speaker, _, text in cues.lines], cues, likeness=False):
             d, n = _design([s], cues.stop, timed=False)
@@ -374,6 +384,7 @@ def _build(extra_paths: tuple[str, ...], example_dirs: tuple[str, ...], exclude:
             words.append(s.n_tokens)
         labels += [LABELS.index(label) for _, label, _ in cues.lines]
         source += [-1] * len(cues.lines)
+        guide += [False] * len(cues.lines)
     index = _vocabulary(names)
     y = np.array(labels)
     weight = np.maximum(1, np.array(words, dtype=float)) ** WORD_WEIGHT
@@ -384,7 +395,7 @@ def _build(extra_paths: tuple[str, ...], example_dirs: tuple[str, ...], exclude:
         cues=cues,
         index=index,
         weights=_train(x, y, weight) if examples else none,
-        stack=_train_stack(x, y, weight, np.array(source)) if examples else none,
+        stack=_train_stack(x, y, weight, np.array(source), np.array(guide, dtype=float)) if examples else none,
         log_prior=np.log(prior / prior.sum()),
         costs=_costs([[LABELS.index(phase) for _, phase, _ in e] for e in examples], cues.settings),
         words=tuple(sorted({w for e in examples for _, _, t in e for w in lemmas(t)}
@@ -400,10 +411,12 @@ def _vocabulary(names: list[dict[str, float]]) -> dict[str, int]:
     return {name: i for i, name in enumerate(sorted(n for n, c in counts.items() if c >= MIN_COUNT))}
 
 
-def _train_stack(x: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray, source: np.ndarray) -> np.ndarray:
+def _train_stack(x: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray, source: np.ndarray,
+                 guide: np.ndarray) -> np.ndarray:
     """The second regression, trained on the first one's verdicts on each example conversation by a first
     regression trained without that conversation's fold. `source` numbers each sentence's conversation and
-    speaker variant (2 * example + known), -1 for the bank's phrases, which are always trained on."""
+    speaker variant (2 * example + known), -1 for the bank's phrases, which are always trained on; `guide`
+    marks the begeleider's sentences."""
     logp = np.zeros((len(y), len(LABELS)))
     fold = np.where(source < 0, -1, source // 2 % STACK_FOLDS)
     for k in range(STACK_FOLDS):
@@ -411,7 +424,7 @@ def _train_stack(x: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray, source
         logp[held] = _log_posterior(x[held], _train(x[~held], y[~held], weight[~held]))
     runs = [np.flatnonzero(source == s) for s in np.unique(source[source >= 0])]
     rows = np.concatenate(runs)
-    return _train(sparse.csr_matrix(np.vstack([_stacked(logp[r]) for r in runs])), y[rows], weight[rows],
+    return _train(sparse.csr_matrix(np.vstack([_stacked(logp[r], guide[r]) for r in runs])), y[rows], weight[rows],
                   l2=STACK_L2)
 
 
@@ -485,7 +498,8 @@ def _emission(units: list[_Unit], b: Bank) -> np.ndarray:
     the context, which in the examples hardly ever disagrees; a cue must still be able to turn a phase)."""
     read = _read(units, b.cues, fix=lambda w: _known(w, b.words, b.corrections) if w not in b.index else w)
     dense, names = _design(read, b.cues.stop)
-    logp = _log_posterior(_stacked(_log_posterior(_matrix(dense, names, b.index), b.weights)), b.stack)
+    guide = np.array([s.speaker == "begeleider" for s in read], dtype=float)
+    logp = _log_posterior(_stacked(_log_posterior(_matrix(dense, names, b.index), b.weights), guide), b.stack)
     said = np.array([s.cue[: len(LABELS)] * (s.speaker != "leerling") for s in read])
     return EMISSION * (logp - b.log_prior) + SAID * said
 
