@@ -45,14 +45,22 @@ def _database():
         yield db
 
 
-@contextmanager
-def _progress_bar(description: str):
-    """A progress bar on stderr, so stdout stays clean for --json; yields a (done, total) callback."""
+def _terminal():
+    """The console on stderr, so stdout stays clean for --json; None when stderr is no terminal: logs and pipes
+    get no bars or spinners (and no stray blank lines)."""
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     console = Console(stderr=True)
-    if not console.is_terminal:  # logs and pipes get no bar (and no stray blank lines)
+    return console if console.is_terminal else None
+
+
+@contextmanager
+def _progress_bar(description: str):
+    """A progress bar; yields a (done, total) callback, or None without a terminal."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = _terminal()
+    if console is None:
         yield None
         return
     with Progress(
@@ -69,11 +77,9 @@ def _progress_bar(description: str):
 
 @contextmanager
 def _busy(description: str):
-    """A spinner on stderr for work without a measure of progress (nothing in logs and pipes)."""
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    if not console.is_terminal:
+    """A spinner for work without a measure of progress."""
+    console = _terminal()
+    if console is None:
         yield
         return
     with console.status(description):

@@ -269,14 +269,15 @@ def _likeness(read: list[_Sentence], asks: list[tuple[int, str]], cues: Cues) ->
 def _dense(s: _Sentence, last_question: _Sentence | None, position: float | None) -> np.ndarray:
     """Numeric features; the last question's cue evidence lets an answer lean towards its question."""
     asked = last_question.cue if last_question is not None else np.zeros_like(s.cue)
-    position_bins = np.zeros(len(POSITION_KNOTS)) if position is None else _position_bins(np.array([position]))[0]
+    position_bins = np.zeros(len(POSITION_KNOTS)) if position is None else _position_bins(position)
     length_bins = np.array([s.n_tokens <= 3, 3 < s.n_tokens <= 8, 8 < s.n_tokens <= 15, s.n_tokens > 15])
     role = [s.speaker == "begeleider", s.speaker == "leerling"]
     return np.concatenate([[1.0], s.cue, asked, [s.past, s.question, *role], position_bins, length_bins])
 
 
-def _position_bins(position: np.ndarray) -> np.ndarray:
-    return np.clip(1 - np.abs(position[:, None] - POSITION_KNOTS) * (len(POSITION_KNOTS) - 1), 0, 1)
+def _position_bins(position: float | np.ndarray) -> np.ndarray:
+    """Soft bins of relative time: (6,) for one position, (n, 6) for n."""
+    return np.clip(1 - np.abs(np.asarray(position)[..., None] - POSITION_KNOTS) * (len(POSITION_KNOTS) - 1), 0, 1)
 
 
 def _stacked(logp: np.ndarray, guide: np.ndarray) -> np.ndarray:
