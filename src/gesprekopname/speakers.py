@@ -2,15 +2,16 @@
 
 Without tags the roles are decoded over the sentences with a two-state forward-backward: a logistic model learned
 at first use from the example conversations in prompts/voorbeelden scores each sentence (lemmas, the hand-set
-cues of prompts/rollen.yaml) and each change of speaker. With audio and word timestamps the same
-decoding runs over words, with a two-voice clustering of the sound added to the evidence.
+cues of prompts/rollen.yaml) and each change of speaker, and a second, small one reads the decoded verdicts
+again with their neighbours'. With audio and word timestamps a Viterbi decoding runs over words, with a two-voice
+clustering of the sound added to the evidence.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -36,6 +37,9 @@ _PITCH_WEIGHT = 2.0  # pitch tells two voices apart better than any one cepstral
 _MIN_VOICE_SHARE = 0.05  # a "second voice" with fewer words than this is noise, not a speaker
 _MAX_VOICE = 4.0  # cap per word, so one odd word cannot outvote its neighbours
 _MIN_WORDS = 10  # below this two clusters say nothing; the text decides
+STACK_FOLDS = 5  # the second stage learns from the first stage's verdicts on the fold it did not see
+STACK_L2 = 0.001  # the second stage has a dozen inputs and tens of thousands of sentences to learn from
+_STACK_CLIP = 10.0  # a verdict beyond this is certain; a voice tag's fixed evidence must not swamp the others
 
 
 @dataclass
@@ -174,9 +178,10 @@ def viterbi(evidence: np.ndarray, moves: np.ndarray) -> np.ndarray:
     return states
 
 
-def posterior_states(evidence: np.ndarray, moves: np.ndarray) -> np.ndarray:
-    """Like viterbi, but each step takes its most likely state given all the evidence (forward-backward):
-    fewer sentences wrong than the single best path, which may give up a sentence to save a change."""
+def posterior_odds(evidence: np.ndarray, moves: np.ndarray) -> np.ndarray:
+    """Per step, the log-odds of state 0 over state 1 given all the evidence (forward-backward). Taking the likelier
+    state per step puts fewer sentences wrong than the single best path, which may give up a sentence to save a
+    change."""
     n = len(evidence)
     emit = np.stack([evidence / 2, -evidence / 2], axis=1)
     forward, backward = np.zeros((n, 2)), np.zeros((n, 2))
@@ -188,7 +193,7 @@ def posterior_states(evidence: np.ndarray, moves: np.ndarray) -> np.ndarray:
         options = moves[i + 1] + emit[i + 1] + backward[i + 1]  # [this, next]
         backward[i] = np.logaddexp(options[:, 0], options[:, 1])
     post = forward + backward
-    return (post[:, 1] > post[:, 0]).astype(np.int8)
+    return post[:, 0] - post[:, 1]
 
 
 def _switch_moves(asked: np.ndarray) -> np.ndarray:
@@ -334,14 +339,15 @@ def _first_lemma(text: str) -> str:
 
 @dataclass(frozen=True)
 class RoleModel:
-    """Learned from the example conversations: per sentence the log-odds begeleider vs leerling,
-    per sentence boundary the log-odds of a change of speaker."""
+    """Learned from the example conversations: per sentence the log-odds begeleider vs leerling, per sentence
+    boundary the log-odds of a change of speaker, and a second stage that reads the decoded verdicts again."""
 
     weights: dict[str, float]
     shift: float  # bias minus the prior log-odds: the evidence is a likelihood ratio
     start: float  # log-odds that the begeleider speaks first
     change_weights: dict[str, float]
     change_bias: float
+    stack: dict[str, float] = field(default_factory=dict)  # empty: the decoded verdicts stand
 
     def evidence(self, texts: list[str], k: int) -> float:
         return self.shift + _dot(self.weights, _features(texts, k))
@@ -349,13 +355,45 @@ class RoleModel:
     def moves(self, texts: list[str], extra: np.ndarray | None = None) -> np.ndarray:
         """Per sentence boundary, log-probabilities of staying and changing; `extra`: log-odds of a change
         the words cannot see (a silence)."""
-        moves = np.zeros((len(texts), 2, 2))
-        for k in range(1, len(texts)):
-            z = self.change_bias + _dot(self.change_weights, _boundary_features(texts, k))
-            z += 0.0 if extra is None else extra[k]
+        return self._moves([_boundary_features(texts, k) for k in range(1, len(texts))], extra)
+
+    def _moves(self, steps: list[dict[str, float]], extra: np.ndarray | None = None) -> np.ndarray:
+        moves = np.zeros((len(steps) + 1, 2, 2))
+        for k, step in enumerate(steps, start=1):
+            z = self.change_bias + _dot(self.change_weights, step) + (0.0 if extra is None else extra[k])
             stay, change = -np.logaddexp(0, z), -np.logaddexp(0, -z)
             moves[k] = [[stay, change], [change, stay]]
         return moves
+
+    def verdicts(self, evidence: np.ndarray, moves: np.ndarray) -> np.ndarray:
+        """Per sentence, the log-odds that it is the begeleider's: the forward-backward posterior, read again
+        by the second stage together with its neighbours' and the changes around it."""
+        odds = posterior_odds(evidence, moves)
+        if not self.stack:
+            return odds
+        inputs = _stack_inputs(odds, evidence, moves)
+        return self.stack[""] + sum(self.stack[name] * column for name, column in inputs.items())
+
+
+def _stack_inputs(odds: np.ndarray, evidence: np.ndarray, moves: np.ndarray) -> dict[str, np.ndarray]:
+    """What the second stage sees of each sentence: the verdicts on it and two sentences either side, the
+    evidence on it and one either side, and the log-odds of a change into and out of it (scaled to about 1)."""
+    q, e = np.clip(odds, -_STACK_CLIP, _STACK_CLIP) / 5, np.clip(evidence, -_STACK_CLIP, _STACK_CLIP) / 5
+    into = (moves[:, 0, 1] - moves[:, 0, 0]) / 5
+    out = _shifted(into, -1)
+    return {"q": q, "q-1": _shifted(q, 1), "q+1": _shifted(q, -1), "q-2": _shifted(q, 2), "q+2": _shifted(q, -2),
+            "e": e, "e-1": _shifted(e, 1), "e+1": _shifted(e, -1), "in": into, "uit": out,
+            "q*in": q * into, "q*uit": q * out}
+
+
+def _shifted(values: np.ndarray, by: int) -> np.ndarray:
+    """values[k - by] at k, zero where that falls outside."""
+    out = np.zeros_like(values)
+    if by > 0:
+        out[by:] = values[:-by]
+    elif by < 0:
+        out[:by] = values[-by:]
+    return out
 
 
 def _dot(weights: dict[str, float], feats: dict[str, float]) -> float:
@@ -370,33 +408,77 @@ def example_dialogues(paths: list[Path]) -> list[list[tuple[str, str]]]:
 @cache
 def role_model() -> RoleModel:
     """Trained from the example conversations (ours and a school's own) once, then loaded from the model cache:
-    training takes seconds, and every run that has no voice tags needs it."""
+    training takes about a minute, and every run that has no voice tags needs it."""
     paths = example_paths(school_folders())
     return cached("rollen", [PROMPTS_DIR / "rollen.yaml", *paths], lambda: train(example_dialogues(paths)))
 
 
+@dataclass
+class _Lesson:
+    """One example conversation as the models learn from it."""
+
+    rows: list[dict[str, float]]
+    labels: list[bool]  # begeleider, per sentence
+    steps: list[dict[str, float]]
+    changes: list[bool]  # a change of speaker, per sentence boundary
+
+
+def _lesson(dialogue: list[tuple[str, str]]) -> _Lesson:
+    texts = [text for _, text in dialogue]
+    return _Lesson([_features(texts, k) for k in range(len(texts))], [role == BEGELEIDER for role, _ in dialogue],
+                   [_boundary_features(texts, k) for k in range(1, len(texts))],
+                   [a[0] != b[0] for a, b in zip(dialogue, dialogue[1:], strict=False)])
+
+
 def train(dialogues: list[list[tuple[str, str]]]) -> RoleModel:
+    """The first stage from all examples; the second from the first stage's verdicts on examples it did not see
+    (in folds), so it learns how far verdicts on a new conversation can be trusted."""
+    lessons = [_lesson(d) for d in dialogues if d]
+    first = _train_first(lessons)
+    if len(lessons) < STACK_FOLDS:
+        return first
+    inputs, labels = [], []
+    for k in range(STACK_FOLDS):
+        model = _train_first([x for i, x in enumerate(lessons) if i % STACK_FOLDS != k], near=first)
+        for lesson in lessons[k::STACK_FOLDS]:
+            evidence, moves = _lesson_evidence(model, lesson)
+            columns = _stack_inputs(posterior_odds(evidence, moves), evidence, moves)
+            inputs += [{name: float(v[j]) for name, v in columns.items()} for j in range(len(lesson.rows))]
+            labels += lesson.labels
+    weights, bias = _logistic(inputs, np.array(labels, dtype=float), STACK_L2)
+    return replace(first, stack=weights | {"": bias})
+
+
+def _train_first(lessons: list[_Lesson], near: RoleModel | None = None) -> RoleModel:
+    """`near`: a model trained on more of the same examples, where the fit starts and, as it ends close by and only
+    teaches the second stage, stops sooner."""
     l2 = _rules()["model"]["l2"]
-    rows, labels, steps, changes = [], [], [], []
-    for dialogue in dialogues:
-        texts = [text for _, text in dialogue]
-        rows += [_features(texts, k) for k in range(len(texts))]
-        labels += [role == BEGELEIDER for role, _ in dialogue]
-        steps += [_boundary_features(texts, k) for k in range(1, len(texts))]
-        changes += [a[0] != b[0] for a, b in zip(dialogue, dialogue[1:], strict=False)]
-    weights, bias = _logistic(rows, np.array(labels, dtype=float), l2)
-    change_weights, change_bias = _logistic(steps, np.array(changes, dtype=float), l2)
-    firsts = [d[0][0] == BEGELEIDER for d in dialogues if d]
+    labels = [y for x in lessons for y in x.labels]
+    start = near and (near.weights, near.shift + _log_odds(labels))
+    weights, bias = _logistic([r for x in lessons for r in x.rows], np.array(labels, dtype=float), l2, start)
+    changes = np.array([c for x in lessons for c in x.changes], dtype=float)
+    start = near and (near.change_weights, near.change_bias)
+    change_weights, change_bias = _logistic([s for x in lessons for s in x.steps], changes, l2, start)
+    firsts = [x.labels[0] for x in lessons]
     return RoleModel(weights, bias - _log_odds(labels), _log_odds(firsts), change_weights, change_bias)
+
+
+def _lesson_evidence(model: RoleModel, lesson: _Lesson) -> tuple[np.ndarray, np.ndarray]:
+    """Evidence and moves of an example as _text_evidence computes them for a new conversation."""
+    scale = _rules()["model"]["emissie_schaal"]
+    evidence = scale * np.array([model.shift + _dot(model.weights, row) for row in lesson.rows])
+    evidence[0] += scale * model.start
+    return evidence, model._moves(lesson.steps)
 
 
 def _log_odds(flags: list[bool]) -> float:
     return float(np.log((sum(flags) + 1) / (len(flags) - sum(flags) + 1)))
 
 
-def _logistic(rows: list[dict[str, float]], y: np.ndarray, l2: float) -> tuple[dict[str, float], float]:
-    """L2-regularised logistic regression over sparse feature rows; features seen once are dropped
-    (they tell little and slow the fit)."""
+def _logistic(rows: list[dict[str, float]], y: np.ndarray, l2: float,
+              start: tuple[dict[str, float], float] | None = None) -> tuple[dict[str, float], float]:
+    """L2-regularised logistic regression over sparse feature rows, from zero or from `start` (weights, bias);
+    features seen once are dropped (they tell little and slow the fit)."""
     seen = Counter(f for row in rows for f in row)
     names = sorted(f for f, n in seen.items() if n > 1)
     index = {f: i for i, f in enumerate(names)}
@@ -410,7 +492,10 @@ def _logistic(rows: list[dict[str, float]], y: np.ndarray, l2: float) -> tuple[d
         grad = np.append(x.T @ (p - y), (p - y).sum()) + l2 * np.append(theta[:-1], 0.0)
         return float(np.logaddexp(0, z).sum() - y @ z + l2 / 2 * theta[:-1] @ theta[:-1]), grad
 
-    theta = minimize(loss, np.zeros(len(names) + 1), jac=True, method="L-BFGS-B").x
+    weights, bias = start or ({}, 0.0)
+    theta0 = np.array([weights.get(f, 0.0) for f in names] + [bias])
+    options = {"ftol": 1e-6} if start else {}  # a warm start only needs to settle, not to polish
+    theta = minimize(loss, theta0, jac=True, method="L-BFGS-B", options=options).x
     return dict(zip(names, theta[:-1].tolist(), strict=True)), float(theta[-1])
 
 
@@ -536,8 +621,11 @@ def assign_speakers(
         heard = [word for seg in segments for word in seg.words]
         return _name_voices(_apply(segments, units, viterbi(evidence, moves)), heard, voice)
     units = _sentence_units(segments)
-    evidence, moves = _text_evidence(segments, units, model or role_model())
-    return _apply(segments, units, posterior_states(evidence, moves))
+    model = model or role_model()
+    evidence, moves = _text_evidence(segments, units, model)
+    verdicts = model.verdicts(evidence, moves)
+    known = np.abs(evidence) > _FIXED / 2  # a role a tag decided stays
+    return _apply(segments, units, (np.where(known, evidence, verdicts) < 0).astype(np.int8))
 
 
 def _name_voices(segments: list[Segment], heard: list[Word], voice: np.ndarray) -> list[Segment]:
