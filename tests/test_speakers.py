@@ -221,6 +221,21 @@ def test_model_learns_from_example_conversations(tmp_path):
     assert model.moves(texts)[1, 0, 1] > model.moves(texts)[1, 0, 0]  # after a question the other one speaks
 
 
+def test_the_role_model_reads_its_verdicts_again_once_it_has_enough_examples():
+    role = {"B": "begeleider", "S": "leerling"}
+    dialogues = [[(role[w], s) for w, t in TURNS[k:] + TURNS[:k] for s in sentences(t)] for k in range(0, 10, 2)]
+    texts = ["Wat heb je daar geleerd?", "Ik mocht banden wisselen.", "Banden wisselen.", "Wie hielp je?"]
+    segments = [Segment(2.0 * i, 2.0 * i + 1.5, t) for i, t in enumerate(texts)]
+    units = speakers._sentence_units(segments)
+    few = speakers.train(dialogues[: speakers.STACK_FOLDS - 1])  # a fold would be empty: the decoding stands
+    evidence, moves = speakers._text_evidence(segments, units, few)
+    assert not few.stack and np.array_equal(few.verdicts(evidence, moves), speakers.posterior_odds(evidence, moves))
+    enough = speakers.train(dialogues)
+    evidence, moves = speakers._text_evidence(segments, units, enough)
+    assert {"q", "q-1", "q+1", "in", "uit"} <= set(enough.stack)
+    assert not np.allclose(enough.verdicts(evidence, moves), speakers.posterior_odds(evidence, moves))
+
+
 def test_roles_on_recognised_audio(home, monkeypatch):
     from gesprekopname import asr
 
