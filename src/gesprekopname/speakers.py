@@ -355,9 +355,10 @@ class RoleModel:
     def moves(self, texts: list[str], extra: np.ndarray | None = None) -> np.ndarray:
         """Per sentence boundary, log-probabilities of staying and changing; `extra`: log-odds of a change
         the words cannot see (a silence)."""
-        return self._moves([_boundary_features(texts, k) for k in range(1, len(texts))], extra)
+        return self.step_moves([_boundary_features(texts, k) for k in range(1, len(texts))], extra)
 
-    def _moves(self, steps: list[dict[str, float]], extra: np.ndarray | None = None) -> np.ndarray:
+    def step_moves(self, steps: list[dict[str, float]], extra: np.ndarray | None = None) -> np.ndarray:
+        """moves() from the boundaries' features, computed once when training."""
         moves = np.zeros((len(steps) + 1, 2, 2))
         for k, step in enumerate(steps, start=1):
             z = self.change_bias + _dot(self.change_weights, step) + (0.0 if extra is None else extra[k])
@@ -468,7 +469,7 @@ def _lesson_evidence(model: RoleModel, lesson: _Lesson) -> tuple[np.ndarray, np.
     scale = _rules()["model"]["emissie_schaal"]
     evidence = scale * np.array([model.shift + _dot(model.weights, row) for row in lesson.rows])
     evidence[0] += scale * model.start
-    return evidence, model._moves(lesson.steps)
+    return evidence, model.step_moves(lesson.steps)
 
 
 def _log_odds(flags: list[bool]) -> float:
