@@ -132,6 +132,21 @@ def test_of_two_about_equally_likely_contacts_the_one_named_more_often_wins():
     assert fields["contact"].startswith("Ilse")
 
 
+def test_the_person_the_student_agrees_to_ask_is_the_contact_over_a_person_of_the_story():
+    # The begeleider asks who to ask; the student only says "Jan. Ja.": no sentence of the student's own
+    # says who helps, and the story's Kevin is named in the step's phases too.
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Waar ben je nog nieuwsgierig naar?"),
+        ("vooruitkijken", "S", "De greens maaien. Kevin deed dat vorige week."),
+        ("vooruitkijken", "B", "Dan spreken we af: na de vakantie kijk je mee als ze de greens maaien."),
+        ("activeren", "B", "Vraag je dat zelf aan Jan?"),
+        ("activeren", "S", "Jan. Ja."),
+        ("activeren", "B", "En als Jan zegt dat het te vroeg is?"),
+        ("activeren", "S", "Dan fiets ik gewoon vroeg."),
+    ))
+    assert fields["contact"] == "Jan"
+
+
 def test_a_place_or_organisation_is_no_contact():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "B", "Dan spreken we af: je helpt een avond mee bij de kookavond in het buurthuis."),

@@ -896,7 +896,7 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None) -> tupl
         put("vervolgstap", *_widened("vervolgstap", (step.value, step.units), units, about, r))
         put("wanneer", *_pinned_down(_time_in(_by_time(units, likely("wanneer")[:2]) or step.units, r), units, r))
         # The contact helps with the step: without an agreed step there is no one to name yet.
-        put("contact", *_person(units, likely("contact"), col["contact"], r))
+        put("contact", *_person(units, col["contact"], t["contact"], r))
     asked, answered = _what_if(units, lists, r)
     obstacles, solutions = _paired(lists["belemmeringen"] + asked, lists["oplossingen"] + answered, units)
     put_items("belemmeringen", obstacles)
@@ -1058,25 +1058,28 @@ def _accepted_with(units: list[Unit], proposal: int, r: Rules) -> list[int]:
     return [i for i in answer if clean(r.consent.sub("", units[i].text.strip()), r)]  # a bare "Oké." adds nothing
 
 
-CLOSE_CALL = 0.8  # sentences at least this share as likely as the best one with a person are a close call
+NAMED_WEIGHT = 10  # being named in a sentence that likely says who helps counts as this many mentions
 
 
-def _person(units: list[Unit], likely: list[int], p: np.ndarray, r: Rules) -> tuple[str | None, list[Unit]]:
-    """contact: the first person named in the sentences most likely to say who helps (not the student). When
-    another sentence about as likely names someone else, the person named most often in the step's phases:
-    a misheard name ("Ilte" for "Ilse") is said once, the real one again and again."""
+def _person(units: list[Unit], p: np.ndarray, least: float, r: Rules) -> tuple[str | None, list[Unit]]:
+    """contact: of the persons named in the step's phases (not the student), the one named most often, where
+    the likeliest sentence to say who helps that names them adds NAMED_WEIGHT times its likelihood. The one
+    the step is arranged with comes back, also in questions the student says yes to ("Vraag je dat zelf aan
+    Jan?" "Jan. Ja."); a misheard name ("Ilte" for "Ilse") is said once. None when no sentence that names
+    them is likely enough (`least`)."""
     named_by = _named_by(units, r)
-    close: list[tuple[int, str]] = []
-    for i in likely:  # from the likeliest down, while about as likely as the first that names someone
-        if close and p[i] < CLOSE_CALL * p[close[0][0]]:
-            break
-        if people := named_by(units[i]):
-            close.append((i, people[0]))
-    if not close:
+    seen: dict[str, list[int]] = {}
+    for i, unit in enumerate(units):
+        if unit.phase in STEP_PHASES:
+            for person in named_by(unit):
+                seen.setdefault(person, []).append(i)
+    if not seen:
         return None, []
-    ahead = [u.text for u in units if u.phase in STEP_PHASES]  # not the people of the story
-    i, person = max(close, key=lambda c: sum(c[1] in text for text in ahead))
-    return _described(_full_name(person, units, r), units[i], units, r)
+    person = max(seen, key=lambda name: len(seen[name]) + NAMED_WEIGHT * max(p[i] for i in seen[name]))
+    likeliest = max(seen[person], key=lambda i: p[i])
+    if p[likeliest] < least:
+        return None, []
+    return _described(_full_name(person, units, r), units[likeliest], units, r)
 
 
 def _full_name(person: str, units: list[Unit], r: Rules) -> str:
