@@ -109,6 +109,16 @@ def test_the_contact_says_who_the_person_is_when_that_was_said_earlier():
     assert quotes(evidence, "contact") == [introduced, "Ik vraag het morgen aan Joost."]
 
 
+def test_the_contact_says_who_the_person_is_from_a_clause_after_the_name_in_the_story():
+    fields, _ = summarise(conversation(
+        ("terugkijken", "S", "Normaal zit ik naast Marjan, die werkt bij de bibliotheek, en dan kijk ik mee."),
+        ("vooruitkijken", "B", "Dan spreken we af: je vraagt hoe het werk in een bibliotheek is."),
+        ("activeren", "B", "Wie kan je daarbij helpen?"),
+        ("activeren", "S", "Ik vraag het dinsdag aan Marjan."),
+    ))
+    assert fields["contact"] == "Marjan, die werkt bij de bibliotheek"
+
+
 def test_a_role_with_a_name_after_it_gives_the_name_first():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "B", "Dan spreken we af: je loopt na de vakantie een dag mee op de groep."),

@@ -1120,15 +1120,19 @@ def _described(person: str, named: Unit, units: list[Unit], r: Rules) -> tuple[s
 
 
 def _said_who(person: str, text: str, before: str | None, r: Rules) -> str | None:
-    """Who someone is, said in a sentence of its own: "Marco is je werkbegeleider, toch?", or right after a
-    sentence that ends with the name (`before`): "Ruud. Die is front office manager.", "Tante Nadia. Die werkt in
-    het Mariënhof." (samenvatting.yaml: contact, wie_zin)."""
+    """Who someone is, said in a sentence of its own: "Marco is je werkbegeleider, toch?", in a clause right after
+    the name ("naast Marjan, die werkt bij de bibliotheek"), or right after a sentence that ends with the name
+    (`before`): "Ruud. Die is front office manager.", "Tante Nadia. Die werkt in het Mariënhof." (samenvatting.yaml:
+    contact, wie_zin)."""
     said = re.match(r"\W*" + re.escape(person) + _IS_ROLE, text)
-    if not said and before and f" {_norm(before)}".endswith(f" {_norm(person)}"):
+    named = not said and re.search(re.escape(person) + r"\s*,", text)  # "naast Marjan, die werkt bij ..."
+    does = named and r.who_says.match(text, named.end())
+    if not said and not does and before and f" {_norm(before)}".endswith(f" {_norm(person)}"):
         said = re.match(r"(\s*(?:die|hij|zij|ze) is\s[^,.;:!?]{2,50}(?!\w))", text, re.IGNORECASE)
-        if not said and (does := r.who_says.match(text)):
-            clause = clean(does[0], r)
-            return ", " + clause[:1].lower() + clause[1:]
+        does = not said and r.who_says.match(text)
+    if does:
+        clause = clean(does[0], r)
+        return ", " + clause[:1].lower() + clause[1:]
     return _role_words(said) if said and _role_word(said[1].split()[-1], r) else None
 
 
