@@ -166,6 +166,17 @@ def test_a_place_or_organisation_is_no_contact():
     assert fields["contact"].startswith("Youssef")
 
 
+def test_a_town_or_a_study_named_often_is_no_contact():
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Dan spreken we af: je gaat naar de open dag van Bedrijfskunde in Ede."),
+        ("activeren", "B", "Wie kan je daarbij helpen?"),
+        ("activeren", "S", "Ik vraag het aan Marleen, die werkt in Ede."),
+        ("activeren", "B", "Bedrijfskunde in Ede, dat past bij je."),
+        ("activeren", "S", "Ede is ook dichtbij."),
+    ))
+    assert fields["contact"].startswith("Marleen")
+
+
 def test_a_time_of_day_is_no_contact():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "B", "Dan spreken we af: je loopt na de vakantie een dag mee op de groep."),

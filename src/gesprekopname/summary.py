@@ -598,7 +598,11 @@ def _named_by(units: list[Unit], r: Rules) -> Callable[[Unit], list[str]]:
     known = {w for u in units for w in _persons_in(u.text, r)} | _named_alone(units, r)
     greeted = (_GREETED.match(u.text) for u in units if u.speaker == "begeleider")
     student = {g[2] for g in greeted if g and (g[1].lower() in r.greetings or g[3]) and _is_name(g[2], r)}
-    return lambda unit: [p for p in _people(unit, r, known) if p not in student]
+    places = {m[1] for u in units for m in _PLACE.finditer(u.text)}
+    return lambda unit: [p for p in _people(unit, r, known) if p not in student and p not in places]
+
+
+_PLACE = re.compile(r"(?<![\w'])(?:in|uit|te)\s+([A-Z][\w'-]+)")  # "in Ede", "uit Harlingen": a place
 
 
 def _persons_in(text: str, r: Rules) -> list[str]:
