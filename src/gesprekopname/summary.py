@@ -87,6 +87,7 @@ class Rules:
     greetings: frozenset[str]
     not_names: frozenset[str]
     not_name_ends: tuple[str, ...]
+    place: re.Pattern  # "in Ede", "uit Harlingen": the capitalised word is a place
     competences: dict[str, dict]
     sensitive: re.Pattern
     thresholds: dict[str, float]
@@ -157,6 +158,7 @@ def _rules(path: str | None) -> Rules:
         greetings=frozenset(names["groeten"]),
         not_names=frozenset(names["geen_naam"]),
         not_name_ends=tuple(names["geen_naam_einde"]),
+        place=re.compile(r"(?<![\w'])(?:" + "|".join(names["plaats_na"]) + r")\s+([A-Z][\w'-]+)"),
         competences=raw["competenties"],
         sensitive=_words(raw["gevoelig"]),
         thresholds={f: float(v) for f, v in raw["drempels"].items()},
@@ -593,16 +595,14 @@ def _as_name(words: list[str], i: int, known: set[str]) -> bool:
 
 
 def _named_by(units: list[Unit], r: Rules) -> Callable[[Unit], list[str]]:
-    """The persons a sentence names (see _people), leaving out the student: the names the begeleider greets the
-    student with ("Hoi Lieke") or starts a sentence with before a colon ("Oké Lieke: jij mailt ...")."""
+    """The persons a sentence names (see _people), leaving out the student (the names the begeleider greets the
+    student with, "Hoi Lieke", or starts a sentence with before a colon, "Oké Lieke: jij mailt ...") and places
+    ("in Ede" anywhere in the conversation)."""
     known = {w for u in units for w in _persons_in(u.text, r)} | _named_alone(units, r)
     greeted = (_GREETED.match(u.text) for u in units if u.speaker == "begeleider")
     student = {g[2] for g in greeted if g and (g[1].lower() in r.greetings or g[3]) and _is_name(g[2], r)}
-    places = {m[1] for u in units for m in _PLACE.finditer(u.text)}
+    places = {m[1] for u in units for m in r.place.finditer(u.text)}
     return lambda unit: [p for p in _people(unit, r, known) if p not in student and p not in places]
-
-
-_PLACE = re.compile(r"(?<![\w'])(?:in|uit|te)\s+([A-Z][\w'-]+)")  # "in Ede", "uit Harlingen": a place
 
 
 def _persons_in(text: str, r: Rules) -> list[str]:
