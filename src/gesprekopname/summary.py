@@ -1115,7 +1115,10 @@ def _described(person: str, named: Unit, units: list[Unit], r: Rules) -> tuple[s
     found = re.search(re.escape(person) + _APPOSITION, named.text, re.IGNORECASE)
     if found:
         return person + _role_words(found), [named]
+    low, words = person.lower(), _norm(person)
     for before, u in zip([None, *units], units, strict=False):
+        if low not in u.text.lower() and not (before and words in _norm(before.text)):
+            continue  # neither it nor the sentence before names them: most sentences, and quick to tell
         found = re.search(re.escape(person) + _ROLE, u.text, re.IGNORECASE)
         said = _role_words(found) if found else _said_who(person, u.text, before.text if before else None, r)
         if said:
