@@ -1132,7 +1132,7 @@ def _said_who(person: str, text: str, before: str | None, r: Rules) -> str | Non
     (`before`): "Ruud. Die is front office manager.", "Tante Nadia. Die werkt in het Mariënhof." (samenvatting.yaml:
     contact, wie_zin)."""
     said = re.match(r"\W*" + re.escape(person) + _IS_ROLE, text)
-    named = not said and re.search(re.escape(person) + r"\s*,", text)  # "naast Marjan, die werkt bij ..."
+    named = not said and re.search(r"(?<!\w)" + re.escape(person) + r"\s*,", text)  # "naast Marjan, die werkt"
     does = named and r.who_says.match(text, named.end())
     if not said and not does and before and f" {_norm(before)}".endswith(f" {_norm(person)}"):
         said = re.match(r"(\s*(?:die|hij|zij|ze) is\s[^,.;:!?]{2,50}(?!\w))", text, re.IGNORECASE)
