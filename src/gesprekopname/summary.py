@@ -1079,11 +1079,11 @@ def _person(units: list[Unit], p: np.ndarray, least: float, r: Rules) -> tuple[s
                 seen.setdefault(person, []).append(i)
     if not seen:
         return None, []
-    person = max(seen, key=lambda name: len(seen[name]) + NAMED_WEIGHT * max(p[i] for i in seen[name]))
-    likeliest = max(seen[person], key=lambda i: p[i])
-    if p[likeliest] < least:
+    likeliest = {name: max(rows, key=lambda i: p[i]) for name, rows in seen.items()}
+    person = max(seen, key=lambda name: len(seen[name]) + NAMED_WEIGHT * p[likeliest[name]])
+    if p[likeliest[person]] < least:
         return None, []
-    return _described(_full_name(person, units, r), units[likeliest], units, r)
+    return _described(_full_name(person, units, r), units[likeliest[person]], units, r)
 
 
 def _full_name(person: str, units: list[Unit], r: Rules) -> str:
