@@ -643,6 +643,20 @@ def test_a_sentence_left_open_is_no_quality():
     assert not [item for item in fields["kwaliteiten"] if item in ("Dat ik", "je ging van zenuwachtig naar")]
 
 
+def test_a_list_item_of_function_words_only_is_left_out():
+    fields, _ = summarise(conversation(
+        ("reflecteren", "B", "Wat deed jij hierin heel goed?"),
+        ("reflecteren", "S", "Ik bleef rustig. Dat wel."),
+        ("reflecteren", "B", "En wat vind je belangrijk in dit werk?"),
+        ("reflecteren", "S", "Dat ik mensen help. Dat ook."),
+        ("activeren", "B", "Waar kun je tegenaan lopen?"),
+        ("activeren", "S", "Als dat zo is. Dat het vol zit."),
+    ))
+    items = fields["kwaliteiten"] + fields["motieven"] + fields["belemmeringen"]
+    assert "Ik bleef rustig" in items and "Dat het vol zit" in items
+    assert not [item for item in items if item.lower() in ("dat wel", "dat ook", "als dat zo is")]
+
+
 def test_a_paraphrased_quality_question_still_gives_the_quality():
     fields, evidence = summarise(conversation(
         ("terugkijken", "B", "Vertel eens over je stagedag bij de dierenarts."),

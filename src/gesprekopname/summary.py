@@ -975,13 +975,20 @@ def _list_items(units: list[Unit], col: dict[str, np.ndarray], likely: dict[str,
             summed_up = unit.speaker == "begeleider" and _SUMMARY_START.match(unit.text)
             parts = partial(_list_parts, r=r) if summed_up else None
             for value, used in _items([[unit]], r, parts):
-                if (field in DENIABLE and (r.denied.search(value) or _asks(unit, r))) or _trails_off(unit, value, r):
+                if ((field in DENIABLE and (r.denied.search(value) or _asks(unit, r))) or _trails_off(unit, value, r)
+                        or not _says_something(value)):
                     continue
                 words = set(_tokens(value))
                 if not any(words <= have for have in said):
                     out[field].append((value, used))
                     said.append(words)
     return out
+
+
+def _says_something(value: str) -> bool:
+    """A list item names something: a word of three letters or more that is no function word ("dat wel", "als dat
+    zo is" and a misheard "de" say nothing on their own)."""
+    return any(len(t) > 2 and t not in fields.STOP for t in _tokens(value))
 
 
 _TRAILING = re.compile(r"(\.\.\.|…)\s*$")
@@ -1165,7 +1172,8 @@ def _what_if(units: list[Unit], lists: dict[str, list[tuple[str, Unit]]], r: Rul
     for i, unit in enumerate(units[:-1]):
         found = unit.speaker == "begeleider" and unit.phase in STEP_PHASES and _WHAT_IF.match(unit.text)
         answer = units[i + 1]
-        if found and id(unit) not in have and answer.speaker == "leerling" and clean(answer.text, r):
+        if (found and id(unit) not in have and answer.speaker == "leerling" and clean(answer.text, r)
+                and _says_something(found.group(1))):
             obstacles.append((clean(found.group(1), r), unit))
             if id(answer) not in have:
                 solutions.append((clean(answer.text, r), answer))
