@@ -216,7 +216,8 @@ def _asks(unit: Unit, r: Rules) -> bool:
 
 def _field_of(text: str, phase: str | None, r: Rules) -> str | None:
     """A keyword says the field anywhere (the phase's own fields first); likeness only within the field's phases."""
-    hits = [f for f, pattern in r.keywords.items() if pattern.search(text)]
+    low = text.lower()
+    hits = [f for f, pattern in r.keywords.items() if _lowered(pattern).search(low)]
     if hits:
         return next((f for f in hits if phase in r.phases[f]), hits[0])
     norm = _norm(text)
@@ -735,19 +736,35 @@ def _signals(units: list[Unit], chosen: dict[str, list[Unit]], r: Rules) -> list
     later: set[str] = set()
     for k in range(len(units) - 1, -1, -1):
         unit = units[k]
-        text, own = unit.text, unit.speaker != "begeleider"
+        text, own = unit.text.lower(), unit.speaker != "begeleider"
         found = {name for name, hit in (
-            ("tijd", r.any_time.search(text)), ("persoon", _people(unit, r, set())),
-            ("afspraak", r.agreement.search(text)), ("instemming", r.consent.match(text.strip())),
-            ("verandering", r.change.search(text)), ("uitstel", r.defer.search(text)),
-            ("stap", r.step.search(text)), ("contactwoord", r.reach_out.search(text)),
-            ("kwaliteitwoord", r.quality_words.search(text)), ("motiefwoord", r.motive_words.search(text)),
-            ("samenvatting", _SUMMARY_START.match(text)), ("citaat", _QUOTED.search(text)),
-            ("leeg", r.empty.match(text.strip(" ,.!?…")))) if hit}
+            ("tijd", _lowered(r.any_time).search(text)), ("persoon", _people(unit, r, set())),
+            ("afspraak", _lowered(r.agreement).search(text)), ("instemming", _lowered(r.consent).match(text.strip())),
+            ("verandering", _lowered(r.change).search(text)), ("uitstel", _lowered(r.defer).search(text)),
+            ("stap", _lowered(r.step).search(text)), ("contactwoord", _lowered(r.reach_out).search(text)),
+            ("kwaliteitwoord", _lowered(r.quality_words).search(text)),
+            ("motiefwoord", _lowered(r.motive_words).search(text)),
+            ("samenvatting", _lowered(_SUMMARY_START).match(text)), ("citaat", _QUOTED.search(text)),
+            ("leeg", _lowered(r.empty).match(text.strip(" ,.!?…")))) if hit}
         out.append(found | picked[id(unit)] | later | unit.echo)
         if own and unit.phase in STEP_PHASES:
             later |= {f"later_{s}" for s in found & {"verandering", "uitstel", "stap"}}
     return out[::-1]
+
+
+_LOWERED: dict[int, tuple[re.Pattern, re.Pattern]] = {}
+
+
+def _lowered(pattern: re.Pattern) -> re.Pattern:
+    """The pattern for lowercased text, without ignoring case: Python's re is several times slower ignoring
+    case, and every sentence meets a dozen of these. A pattern that spells a capital stays as it is. Kept by
+    the pattern's identity: hashing a compiled pattern hashes its whole code, each time."""
+    known = _LOWERED.get(id(pattern))
+    if known is None or known[0] is not pattern:
+        capital = re.search(r"(?<!\\)[A-Z]", pattern.pattern)
+        known = _LOWERED[id(pattern)] = (pattern, pattern if capital else
+                                         re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE))
+    return known[1]
 
 
 ECHO_SHARE = 0.6  # a sentence echoes another when it holds this share of the other's content words
