@@ -118,6 +118,21 @@ def _words(patterns: list[str]) -> re.Pattern:
     return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?!\w)", re.IGNORECASE)
 
 
+_LOWERED: dict[int, tuple[re.Pattern, re.Pattern]] = {}
+
+
+def _lowered(pattern: re.Pattern) -> re.Pattern:
+    """The pattern for lowercased text, without ignoring case: Python's re is several times slower ignoring
+    case, and every sentence meets a dozen of these. A pattern that spells a capital stays as it is. Kept by
+    the pattern's identity: hashing a compiled pattern hashes its whole code, each time."""
+    known = _LOWERED.get(id(pattern))
+    if known is None or known[0] is not pattern:
+        capital = re.search(r"(?<!\\)[A-Z]", pattern.pattern)
+        known = _LOWERED[id(pattern)] = (pattern, pattern if capital else
+                                         re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE))
+    return known[1]
+
+
 @cache
 def _rules(path: str | None) -> Rules:
     raw = config.load_yaml_file(Path(path)) if path else config.load_prompt("samenvatting.yaml")
@@ -732,39 +747,24 @@ def _signals(units: list[Unit], chosen: dict[str, list[Unit]], r: Rules) -> list
     for field, used in chosen.items():
         for unit in used:
             picked[id(unit)].add(f"regel:{field}")
+    searched = [(name, _lowered(pattern).search) for name, pattern in (
+        ("tijd", r.any_time), ("afspraak", r.agreement), ("verandering", r.change), ("uitstel", r.defer),
+        ("stap", r.step), ("contactwoord", r.reach_out), ("kwaliteitwoord", r.quality_words),
+        ("motiefwoord", r.motive_words))]
+    consent, summed_up, empty = (_lowered(p).match for p in (r.consent, _SUMMARY_START, r.empty))
     out: list[set[str]] = []
     later: set[str] = set()
     for k in range(len(units) - 1, -1, -1):
         unit = units[k]
         text, own = unit.text.lower(), unit.speaker != "begeleider"
-        found = {name for name, hit in (
-            ("tijd", _lowered(r.any_time).search(text)), ("persoon", _people(unit, r, set())),
-            ("afspraak", _lowered(r.agreement).search(text)), ("instemming", _lowered(r.consent).match(text.strip())),
-            ("verandering", _lowered(r.change).search(text)), ("uitstel", _lowered(r.defer).search(text)),
-            ("stap", _lowered(r.step).search(text)), ("contactwoord", _lowered(r.reach_out).search(text)),
-            ("kwaliteitwoord", _lowered(r.quality_words).search(text)),
-            ("motiefwoord", _lowered(r.motive_words).search(text)),
-            ("samenvatting", _lowered(_SUMMARY_START).match(text)), ("citaat", _QUOTED.search(text)),
-            ("leeg", _lowered(r.empty).match(text.strip(" ,.!?…")))) if hit}
+        found = {name for name, search in searched if search(text)} | {name for name, hit in (
+            ("persoon", _people(unit, r, set())), ("instemming", consent(text.strip())),
+            ("samenvatting", summed_up(text)), ("citaat", _QUOTED.search(text)),
+            ("leeg", empty(text.strip(" ,.!?…")))) if hit}
         out.append(found | picked[id(unit)] | later | unit.echo)
         if own and unit.phase in STEP_PHASES:
             later |= {f"later_{s}" for s in found & {"verandering", "uitstel", "stap"}}
     return out[::-1]
-
-
-_LOWERED: dict[int, tuple[re.Pattern, re.Pattern]] = {}
-
-
-def _lowered(pattern: re.Pattern) -> re.Pattern:
-    """The pattern for lowercased text, without ignoring case: Python's re is several times slower ignoring
-    case, and every sentence meets a dozen of these. A pattern that spells a capital stays as it is. Kept by
-    the pattern's identity: hashing a compiled pattern hashes its whole code, each time."""
-    known = _LOWERED.get(id(pattern))
-    if known is None or known[0] is not pattern:
-        capital = re.search(r"(?<!\\)[A-Z]", pattern.pattern)
-        known = _LOWERED[id(pattern)] = (pattern, pattern if capital else
-                                         re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE))
-    return known[1]
 
 
 ECHO_SHARE = 0.6  # a sentence echoes another when it holds this share of the other's content words
