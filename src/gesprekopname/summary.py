@@ -118,19 +118,17 @@ def _words(patterns: list[str]) -> re.Pattern:
     return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?!\w)", re.IGNORECASE)
 
 
-_LOWERED: dict[int, tuple[re.Pattern, re.Pattern]] = {}
-
-
 def _lowered(pattern: re.Pattern) -> re.Pattern:
     """The pattern for lowercased text, without ignoring case: Python's re is several times slower ignoring
-    case, and every sentence meets a dozen of these. A pattern that spells a capital stays as it is. Kept by
-    the pattern's identity: hashing a compiled pattern hashes its whole code, each time."""
-    known = _LOWERED.get(id(pattern))
-    if known is None or known[0] is not pattern:
-        capital = re.search(r"(?<!\\)[A-Z]", pattern.pattern)
-        known = _LOWERED[id(pattern)] = (pattern, pattern if capital else
-                                         re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE))
-    return known[1]
+    case, and every sentence meets a dozen of these. Looked up by the pattern's text, whose hash Python keeps
+    (a compiled pattern's hash goes over its whole code, each time)."""
+    return _lowercase_twin(pattern.pattern, pattern.flags)
+
+
+@cache
+def _lowercase_twin(source: str, flags: int) -> re.Pattern:
+    """A pattern that spells a capital keeps ignoring case."""
+    return re.compile(source, flags if re.search(r"(?<!\\)[A-Z]", source) else flags & ~re.IGNORECASE)
 
 
 @cache
@@ -1004,7 +1002,8 @@ def _list_items(units: list[Unit], col: dict[str, np.ndarray], likely: dict[str,
 
 def _says_something(value: str) -> bool:
     """A list item names something: a word of three letters or more that is no function word ("dat wel", "als dat
-    zo is" and a misheard "de" say nothing on their own)."""
+    zo is" and a misheard "de" say nothing on their own). Words, not lemmas as in words.content: "dat ik door ben
+    gegaan" names something, though the lemma of "gegaan", "gaan", is a function word."""
     return any(len(t) > 2 and t not in fields.STOP for t in _tokens(value))
 
 
