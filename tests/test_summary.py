@@ -589,6 +589,11 @@ def test_a_filler_before_the_verb_and_subject_stays_so_the_value_reads_as_no_que
         "Niet dat ik iets had verkocht, dat hij gerust was")
 
 
+def test_quotation_marks_go_but_the_apostrophe_of_s_avonds_stays():
+    assert summary.clean("Hij zei 'netjes' en ik ga 's avonds terug.") == "Hij zei netjes en ik ga 's avonds terug"
+    assert summary.clean("'t Is m'n werk.") == "'t Is m'n werk"
+
+
 def test_a_lead_in_is_no_part_of_the_value():
     assert summary.clean("Als ik je goed begrijp, ben je precies.") == "ben je precies"
     assert summary.clean("Dus als ik het goed hoor...") == ""

@@ -288,7 +288,7 @@ def clean(text: str, r: Rules | None = None) -> str:
     """The value in a sentence: fillers and opening words ("Ja, nou, eh") out, quotes and ends trimmed."""
     r = r or rules()
     text = r.filler.sub(lambda m: m[0] if _holds_clause_start(text, m) else " ", text)
-    text = re.sub(r"[\"“”‘’]|(?<!\w)'|'(?!\w)", "", text)
+    text = re.sub(r"[\"“”‘’]|(?<!\w)'(?!(?:s|t|n|k|m)\s)|(?<=\w)'(?!\w)", "", text)
     text = re.sub(r"\s+([,.!?;:…])", r"\1", re.sub(r"\s+", " ", text))
     text = re.sub(r"([,;:])(?:\s*[,;:.…])+", r"\1", text).strip(" ,.;:!?…-")
     previous = None
