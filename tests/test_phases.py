@@ -135,6 +135,19 @@ def test_a_conversation_may_open_in_a_later_phase():
     assert conditions.phase_accuracy(dialog, segments) >= 0.95
 
 
+def test_a_new_phase_is_expected_where_the_begeleider_announces_one_not_at_a_follow_up():
+    units = phases._units(talk(
+        *STORY,
+        "B: En toen?",
+        "S: Haar moeder kwam en ze gingen samen naar de dierenarts.",
+        "B: Ik wil even met je kijken naar wat jij daar nou deed.",
+    ))
+    change = phases._change_logodds(phases._read_with(units, phases.bank()), phases.bank())
+    said = {u.text: odds for u, odds in zip(units, change, strict=True)}
+    assert said["Ik wil even met je kijken naar wat jij daar nou deed."] > 1.0  # likelier than a step on average
+    assert said["En toen?"] < -1.0
+
+
 def test_a_cue_question_mid_segment_is_split_off_at_word_time():
     text = "Dus je bent betrouwbaar. Wat wil je uitproberen of leren over je toekomstige vak, studie of werk?"
     words = [Word(100.0 + 0.5 * i, 100.4 + 0.5 * i, w) for i, w in enumerate(text.split())]
