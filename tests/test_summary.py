@@ -54,6 +54,22 @@ def test_the_step_opens_with_the_agreed_sentence_and_keeps_what_it_names_from_an
     assert "Op het ROC heb je ook Medewerker ICT support." in quotes(evidence, "vervolgstap")
 
 
+def test_the_vervolgstap_says_each_thing_once():
+    fields, evidence = summarise(conversation(
+        ("vooruitkijken", "B", "Wat zou je willen uitproberen?"),
+        ("vooruitkijken", "S", "Een ochtend meekijken bij Ruud, de front office manager."),
+        ("vooruitkijken", "B", "Een hele dag, of een ochtend?"),
+        ("vooruitkijken", "S", "Een ochtend meekijken."),
+        ("vooruitkijken", "B", "Wanneer zou dat kunnen?"),
+        ("vooruitkijken", "S", "Volgende week donderdag. Dan heb ik stage."),
+        ("vooruitkijken", "B", "Volgende week donderdag dan. Een ochtend meekijken bij Ruud."),
+        ("vooruitkijken", "S", "Ja."),
+    ))
+    assert "Een ochtend meekijken bij Ruud, de front office manager" in fields["vervolgstap"]
+    assert fields["vervolgstap"].count("meekijken") == 1
+    assert "Een ochtend meekijken." in quotes(evidence, "vervolgstap")  # the quotes keep every sentence it rests on
+
+
 def test_each_sentence_of_the_step_starts_with_a_capital_after_cleaning():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "S", "Ik dacht eerst aan nog een interview, met hem."),

@@ -446,7 +446,7 @@ def _step_text(units: list[Unit], r: Rules) -> str:
         value = clean(r.consent.sub("", clean(text, r)), r)
         if value:
             parts.append(value)
-    return _sentences(parts) or ""
+    return _sentences([parts[i] for i in _unrepeated(parts)]) or ""
 
 
 def _step(units: list[Unit], r: Rules) -> Step | None:
@@ -965,7 +965,22 @@ def _widened(field: str, core: tuple[str | None, list[Unit]], units: list[Unit],
         said.append(text)
         count += size
     more = _by_time(units, extra)
+    parts = [value, *(clean(u.text, r) for u in more)]
+    more = [more[i - 1] for i in _unrepeated(parts, fixed=1)[1:]]
     return _sentences([value, *(clean(u.text, r) for u in more)]), [*used, *more]
+
+
+def _unrepeated(parts: list[str], fixed: int = 0) -> list[int]:
+    """Which parts of a value to keep: a part whose every content word the other kept parts say already
+    ("Volgende week donderdag dan." beside "Volgende week donderdag een ochtend meekijken bij Ruud.") would only
+    repeat them. The shortest go first, so of two that repeat each other the longer stays; the first `fixed`
+    parts always stay."""
+    kept = list(range(len(parts)))
+    for i in sorted(range(fixed, len(parts)), key=lambda i: len(_tokens(parts[i]))):
+        others = set().union(*(_named_words(parts[j]) for j in kept if j != i))
+        if _named_words(parts[i]) <= others:
+            kept.remove(i)
+    return kept
 
 
 def _named(units: list[Unit], picked: list[int], r: Rules) -> tuple[str | None, list[Unit]]:
@@ -1000,11 +1015,16 @@ def _list_items(units: list[Unit], col: dict[str, np.ndarray], likely: dict[str,
     return out
 
 
+def _named_words(value: str) -> set[str]:
+    """The words of three letters or more that are no function word: what a value names."""
+    return {t for t in _tokens(value) if len(t) > 2 and t not in fields.STOP}
+
+
 def _says_something(value: str) -> bool:
     """A list item names something: a word of three letters or more that is no function word ("dat wel", "als dat
     zo is" and a misheard "de" say nothing on their own). Words, not lemmas as in words.content: "dat ik door ben
     gegaan" names something, though the lemma of "gegaan", "gaan", is a function word."""
-    return any(len(t) > 2 and t not in fields.STOP for t in _tokens(value))
+    return bool(_named_words(value))
 
 
 _TRAILING = re.compile(r"(\.\.\.|…)\s*$")
