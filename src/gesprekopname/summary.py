@@ -966,8 +966,8 @@ def _widened(field: str, core: tuple[str | None, list[Unit]], units: list[Unit],
         count += size
     more = _by_time(units, extra)
     parts = [value, *(clean(u.text, r) for u in more)]
-    more = [more[i - 1] for i in _unrepeated(parts, fixed=1)[1:]]
-    return _sentences([value, *(clean(u.text, r) for u in more)]), [*used, *more]
+    kept = _unrepeated(parts, fixed=1)
+    return _sentences([parts[i] for i in kept]), [*used, *(more[i - 1] for i in kept[1:])]
 
 
 def _unrepeated(parts: list[str], fixed: int = 0) -> list[int]:
@@ -975,10 +975,10 @@ def _unrepeated(parts: list[str], fixed: int = 0) -> list[int]:
     ("Volgende week donderdag dan." beside "Volgende week donderdag een ochtend meekijken bij Ruud.") would only
     repeat them. The shortest go first, so of two that repeat each other the longer stays; the first `fixed`
     parts always stay."""
+    words = [_named_words(p) for p in parts]
     kept = list(range(len(parts)))
     for i in sorted(range(fixed, len(parts)), key=lambda i: len(_tokens(parts[i]))):
-        others = set().union(*(_named_words(parts[j]) for j in kept if j != i))
-        if _named_words(parts[i]) <= others:
+        if words[i] <= set().union(*(words[j] for j in kept if j != i)):
             kept.remove(i)
     return kept
 
