@@ -92,6 +92,7 @@ class Rules:
     sensitive: re.Pattern
     thresholds: dict[str, float]
     lengths: dict[str, int]  # about how many words a summarised field may take (ervaring, rol, vervolgstap)
+    most_items: dict[str, int]  # the most items a list may have (kwaliteiten, motieven)
 
 
 @dataclass(eq=False)  # a sentence is itself: two "Ja." are different sentences, and identity is fast
@@ -176,6 +177,7 @@ def _rules(path: str | None) -> Rules:
         sensitive=_words(raw["gevoelig"]),
         thresholds={f: float(v) for f, v in raw["drempels"].items()},
         lengths={f: int(v) for f, v in raw["lengte"].items()},
+        most_items={f: int(v) for f, v in (raw.get("hoogstens") or {}).items()},  # optional: no cap
     )
 
 
@@ -315,6 +317,12 @@ def _usable(text: str, r: Rules) -> bool:
     return bool(text) and not r.sensitive.search(text)
 
 
+def _adds_content(text: str) -> bool:
+    """A sentence of function words only ("Is.", "Dat was.", a misheard "De.") adds nothing to a value; a short
+    name does ("Mo.")."""
+    return any(t not in fields.STOP for t in _tokens(text))
+
+
 def _evidence(units: list[Unit]) -> list[Evidence]:
     return [Evidence(u.start, u.end, u.text) for u in units]
 
@@ -324,7 +332,7 @@ def _joined(units: list[Unit], r: Rules, limit_words: int | None = None) -> tupl
     parts, used, count = [], [], 0
     for unit in units:
         value = clean(unit.text, r)
-        if not _usable(value, r):
+        if not _usable(value, r) or not _adds_content(value):
             continue
         parts.append(value)
         used.append(unit)
@@ -958,7 +966,7 @@ def _widened(field: str, core: tuple[str | None, list[Unit]], units: list[Unit],
             break
         text = clean(units[i].text, r)
         size = len(_tokens(text))
-        if (units[i] in used or not _usable(text, r) or count + size > OVERSHOOT * words
+        if (units[i] in used or not _usable(text, r) or not _adds_content(text) or count + size > OVERSHOOT * words
                 or any(_covers(s, text) for s in said)):
             continue
         extra.append(i)
@@ -998,7 +1006,8 @@ def _list_items(units: list[Unit], col: dict[str, np.ndarray], likely: dict[str,
     ("Dus je bent rustig en precies") gives one item per part."""
     out: dict[str, list[tuple[str, Unit]]] = {f: [] for f in LISTED}
     for field in LISTED:
-        mine = [i for i in sorted(likely[field]) if max(LISTED, key=lambda f: col[f][i]) == field]
+        mine = [i for i in likely[field] if max(LISTED, key=lambda f: col[f][i]) == field]
+        mine = sorted(mine[: r.most_items.get(field)])  # the likeliest, in the order said
         said: list[set[str]] = []
         for i in mine:
             unit = units[i]
