@@ -92,7 +92,6 @@ class Rules:
     sensitive: re.Pattern
     thresholds: dict[str, float]
     lengths: dict[str, int]  # about how many words a summarised field may take (ervaring, rol, vervolgstap)
-    most_items: dict[str, int]  # the most items a list may have (kwaliteiten, motieven)
 
 
 @dataclass(eq=False)  # a sentence is itself: two "Ja." are different sentences, and identity is fast
@@ -177,7 +176,6 @@ def _rules(path: str | None) -> Rules:
         sensitive=_words(raw["gevoelig"]),
         thresholds={f: float(v) for f, v in raw["drempels"].items()},
         lengths={f: int(v) for f, v in raw["lengte"].items()},
-        most_items={f: int(v) for f, v in (raw.get("hoogstens") or {}).items()},  # optional: no cap
     )
 
 
@@ -1006,8 +1004,7 @@ def _list_items(units: list[Unit], col: dict[str, np.ndarray], likely: dict[str,
     ("Dus je bent rustig en precies") gives one item per part."""
     out: dict[str, list[tuple[str, Unit]]] = {f: [] for f in LISTED}
     for field in LISTED:
-        mine = [i for i in likely[field] if max(LISTED, key=lambda f: col[f][i]) == field]
-        mine = sorted(mine[: r.most_items.get(field)])  # the likeliest, in the order said
+        mine = [i for i in sorted(likely[field]) if max(LISTED, key=lambda f: col[f][i]) == field]
         said: list[set[str]] = []
         for i in mine:
             unit = units[i]
