@@ -147,6 +147,18 @@ def test_a_silence_between_segments_makes_a_change_of_speaker_likelier():
     assert roles(0.0) != roles(0.6)  # the words alone leave it open: the silence decides
 
 
+def test_segments_that_touch_are_one_speaker_talking_on_where_the_transcript_writes_silences():
+    texts = ["Wat moest je doen?", "Ik moest taarten versieren.", "Dan heb je echt geen tijd om na te denken.",
+             "Hoe ging dat?", "Goed."]
+    segments, clock = [], 0.0
+    for text, silence in zip(texts, [0.0, 0.6, 0.0, 0.6, 0.6], strict=True):  # the third touches the second
+        clock += silence
+        segments.append(Segment(round(clock, 3), round(clock + 1.5, 3), text))
+        clock += 1.5
+    assert [s.speaker for s in assign_speakers(segments)] == [
+        "begeleider", "leerling", "leerling", "begeleider", "leerling"]
+
+
 def test_split_uses_word_times():
     texts = ["Hoe", "ga", "je", "contact", "leggen?", "Ik", "app", "haar", "vanavond."]
     words = [Word(1.0 + i * 0.4, 1.3 + i * 0.4, w) for i, w in enumerate(texts)]

@@ -37,6 +37,8 @@ _PITCH_WEIGHT = 2.0  # pitch tells two voices apart better than any one cepstral
 _MIN_VOICE_SHARE = 0.05  # a "second voice" with fewer words than this is noise, not a speaker
 _MAX_VOICE = 4.0  # cap per word, so one odd word cannot outvote its neighbours
 _MIN_WORDS = 10  # below this two clusters say nothing; the text decides
+_TOUCHING = 0.02  # s: segments this close touch (times are rounded to milliseconds)
+_HEARD_SILENCE = 0.2  # s: a transcript with a silence this long between two segments writes its silences
 STACK_FOLDS = 5  # the second stage learns from the first stage's verdicts on the fold it did not see
 STACK_L2 = 0.001  # the second stage has a dozen inputs and tens of thousands of sentences to learn from
 _STACK_CLIP = 10.0  # a verdict beyond this is certain; a voice tag's fixed evidence must not swamp the others
@@ -261,13 +263,18 @@ def _text_evidence(
 
 
 def _pauses(segments: list[Segment], units: list[_Unit]) -> np.ndarray:
-    """Per sentence boundary, the log-odds a silence between two segments adds to a change of speaker (segments
-    that touch, as a recogniser often writes them, say nothing)."""
+    """Per sentence boundary, the log-odds the time between two segments adds to a change of speaker: a silence
+    makes one likelier; segments that touch make one unlikelier (one speaker talking on), but only in a
+    transcript whose times show silences elsewhere: where all segments touch, the times say nothing."""
+    silences = {k: segments[units[k].seg].start - segments[units[k - 1].seg].end
+                for k in range(1, len(units)) if units[k].seg != units[k - 1].seg}
+    timed = any(silence >= _HEARD_SILENCE for silence in silences.values())
     extra = np.zeros(len(units))
-    for k in range(1, len(units)):
-        before, now = units[k - 1].seg, units[k].seg
-        if now != before:
-            extra[k] = _pause_odds(segments[now].start - segments[before].end)
+    for k, silence in silences.items():
+        if silence > _TOUCHING:
+            extra[k] = _pause_odds(silence)
+        elif timed:
+            extra[k] = _rules()["gewichten"]["wissel_aansluitend"]
     return extra
 
 
