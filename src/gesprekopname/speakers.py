@@ -38,7 +38,7 @@ _MIN_VOICE_SHARE = 0.05  # a "second voice" with fewer words than this is noise,
 _MAX_VOICE = 4.0  # cap per word, so one odd word cannot outvote its neighbours
 _MIN_WORDS = 10  # below this two clusters say nothing; the text decides
 _TOUCHING = 0.02  # s: segments this close touch (times are rounded to milliseconds)
-_HEARD_SILENCE = 0.2  # s: a transcript with a silence this long between two segments writes its silences
+_TOUCHING_SHARE = 2 / 3  # where more segments touch, touching is the recogniser's habit, not the speaker's
 STACK_FOLDS = 5  # the second stage learns from the first stage's verdicts on the fold it did not see
 STACK_L2 = 0.001  # the second stage has a dozen inputs and tens of thousands of sentences to learn from
 _STACK_CLIP = 10.0  # a verdict beyond this is certain; a voice tag's fixed evidence must not swamp the others
@@ -264,17 +264,19 @@ def _text_evidence(
 
 def _pauses(segments: list[Segment], units: list[_Unit]) -> np.ndarray:
     """Per sentence boundary, the log-odds the time between two segments adds to a change of speaker: a silence
-    makes one likelier; segments that touch make one unlikelier (one speaker talking on), but only in a
-    transcript whose times show silences elsewhere: where all segments touch, the times say nothing."""
+    makes one likelier; segments that touch make one unlikelier (one speaker talking on), but only where at most
+    two boundaries in three touch. A recogniser that ends its segments where the speech ends writes its silences
+    (ours, with its voice activity filter, on the dev audio: 15 of 420 boundaries touch, 3 of them a change);
+    Whisper's own timestamps join most segments (143 of 176, four in five of them a change): touching says nothing
+    there."""
     silences = {k: segments[units[k].seg].start - segments[units[k - 1].seg].end
                 for k in range(1, len(units)) if units[k].seg != units[k - 1].seg}
-    timed = any(silence >= _HEARD_SILENCE for silence in silences.values())
+    touching = [k for k, silence in silences.items() if silence <= _TOUCHING]
     extra = np.zeros(len(units))
     for k, silence in silences.items():
-        if silence > _TOUCHING:
-            extra[k] = _pause_odds(silence)
-        elif timed:
-            extra[k] = _rules()["gewichten"]["wissel_aansluitend"]
+        extra[k] = _pause_odds(silence)
+    if len(touching) <= _TOUCHING_SHARE * len(silences):
+        extra[touching] = _rules()["gewichten"]["wissel_aansluitend"]
     return extra
 
 
