@@ -312,13 +312,9 @@ def _holds_clause_start(text: str, filler: re.Match) -> bool:
 
 
 def _usable(text: str, r: Rules) -> bool:
-    return bool(text) and not r.sensitive.search(text)
-
-
-def _adds_content(text: str) -> bool:
-    """A sentence of function words only ("Is.", "Dat was.", a misheard "De.") adds nothing to a value; a short
-    name does ("Mo.")."""
-    return any(t not in fields.STOP for t in _tokens(text))
+    """Not sensitive, and more than function words: "Is.", "Dat was." or a misheard "De." add nothing to a value;
+    a short name does ("Mo.")."""
+    return any(t not in fields.STOP for t in _tokens(text)) and not r.sensitive.search(text)
 
 
 def _evidence(units: list[Unit]) -> list[Evidence]:
@@ -330,7 +326,7 @@ def _joined(units: list[Unit], r: Rules, limit_words: int | None = None) -> tupl
     parts, used, count = [], [], 0
     for unit in units:
         value = clean(unit.text, r)
-        if not _usable(value, r) or not _adds_content(value):
+        if not _usable(value, r):
             continue
         parts.append(value)
         used.append(unit)
@@ -964,7 +960,7 @@ def _widened(field: str, core: tuple[str | None, list[Unit]], units: list[Unit],
             break
         text = clean(units[i].text, r)
         size = len(_tokens(text))
-        if (units[i] in used or not _usable(text, r) or not _adds_content(text) or count + size > OVERSHOOT * words
+        if (units[i] in used or not _usable(text, r) or count + size > OVERSHOOT * words
                 or any(_covers(s, text) for s in said)):
             continue
         extra.append(i)
