@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -74,6 +75,17 @@ def test_verwijderen_removes_the_session_and_all_its_rows(home):
     assert [count_rows(home, t) for t in ("sessions", "segments", "phases", "words")] == [0, 0, 0, 0]
 
 
+def test_verwijderen_asks_in_dutch_and_takes_only_ja_or_nee(home):
+    session_id = run_cli("verwerken", str(CONVERSATION), home=home).stdout.strip()
+    declined = run_cli("verwijderen", session_id, home=home, input="n\nnee\n")
+    assert "verwijderen? (ja/nee)" in declined.stderr and "Typ ja of nee." in declined.stderr
+    assert declined.returncode == 2 and "Niets verwijderd" in declined.stderr
+    assert count_rows(home, "sessions") == 1
+    result = run_cli("verwijderen", session_id, home=home, input="ja\n")
+    assert result.returncode == 0, result.stderr
+    assert count_rows(home, "sessions") == 0
+
+
 def test_herverwerken_keeps_the_id_and_the_segments_text(home):
     session_id = run_cli("verwerken", str(CONVERSATION), home=home).stdout.strip()
     before = json.loads(run_cli("export", session_id, home=home).stdout)
@@ -100,8 +112,21 @@ def test_the_command_alone_shows_the_help(home):
     assert result.returncode == 0 and "verwerken" in result.stdout and result.stderr == ""
 
 
+ENGLISH_HELP = r"Usage|Options|Arguments|Commands|Show this|\[required|\[default|<str>|<path>"
+
+
+def test_every_help_page_is_in_dutch(home):
+    top = run_cli("--help", home=home).stdout
+    commands = re.findall(r"^  (\w+) ", top.split("Commando's:")[1], flags=re.MULTILINE)
+    assert len(commands) > 10
+    for args in [("--help",), *((c, "--help") for c in commands), ("model", "download", "--help")]:
+        page = run_cli(*args, home=home).stdout
+        assert page.startswith("Gebruik: ") and "Toon deze hulp en stop." in page, args
+        assert not re.search(ENGLISH_HELP, page), args
+
+
 @pytest.mark.parametrize(("args", "message"), [
-    (("verslag",), "GESPREK_ID ontbreekt. Zie `"),
+    (("verslag",), "Fout: ID ontbreekt. Zie `"),
     (("verwerken",), "BESTAND ontbreekt"),
     (("export", "abc", "--onzin"), "onbekende optie --onzin"),
     (("opnemen", "--duur", "lang"), "ongeldige waarde voor --duur"),

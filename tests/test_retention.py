@@ -137,7 +137,7 @@ def test_leerling_verwijderen_removes_everything_of_the_student_down_to_the_file
     kept.write_bytes(b"\0" * 3200)
     assert b"Sanne" in db_bytes(home) and SECRET.encode() in db_bytes(home)
 
-    declined = run_cli("leerling", "Sanne", "--verwijderen", home=home, input="n\n")
+    declined = run_cli("leerling", "Sanne", "--verwijderen", home=home, input="nee\n")
     assert declined.returncode == 2 and "Niets verwijderd" in declined.stderr
     assert count_rows(home, "sessions") == 3
 

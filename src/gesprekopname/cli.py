@@ -11,21 +11,62 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.core
 
 from gesprekopname import config
 from gesprekopname.errors import UserError
 from gesprekopname.transcripts import clock
 from gesprekopname.types import Session
 
+# Typer writes the frame of every help page itself ("Usage:", "Options", "[required]", "<str>"), in English.
+_HELP_WORDS = {
+    "Usage: ": "Gebruik: ", "[OPTIONS]": "[OPTIES]", "COMMAND [ARGS]...": "COMMANDO [ARGUMENTEN]...",
+    "Arguments": "Argumenten", "Options": "Opties", "Commands": "Commando's",
+    "Show this message and exit.": "Toon deze hulp en stop.", "[required]": "[verplicht]",
+    "[default: ": "[standaard: ", "[env var: ": "[omgevingsvariabele: ", "<str>": "<tekst>", "<path>": "<pad>",
+    "<int range>": "<geheel getal>", "<int>": "<geheel getal>", "<float range>": "<getal>", "<float>": "<getal>",
+}
+
+
+def _dutch(text: str) -> str:
+    for english, dutch in _HELP_WORDS.items():
+        text = text.replace(english, dutch)
+    return text
+
+
+class _DutchHelp(typer.Context.formatter_class):
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, _dutch(args), _dutch(prefix or "Usage: "))
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(_dutch(heading))
+
+    def write_dl(self, rows, *args, **kwargs) -> None:
+        super().write_dl([(_dutch(term), _dutch(text)) for term, text in rows], *args, **kwargs)
+
+
+class _DutchContext(typer.Context):
+    formatter_class = _DutchHelp
+
+
+class _Group(typer.core.TyperGroup):
+    context_class = _DutchContext
+
+
+class _Command(typer.core.TyperCommand):
+    context_class = _DutchContext
+
+
 app = typer.Typer(
     help="Loopbaangesprekken offline transcriberen, in fasen verdelen en bewaren.\n\n"
     "Voorbeeld: gesprekopname verwerken gesprek.flac --leerling Sanne",
+    cls=_Group,
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-model_app = typer.Typer(help="Whisper-modellen beheren.", no_args_is_help=True)
+model_app = typer.Typer(help="Whisper-modellen beheren.", cls=_Group, no_args_is_help=True)
 app.add_typer(model_app, name="model")
 
 FORMATS = ("json", "vtt", "srt", "txt")
@@ -119,7 +160,7 @@ def _print_warnings(warnings: list[str]) -> None:
         _err(f"Let op: {warning}")
 
 
-@app.command()
+@app.command(cls=_Command)
 def verwerken(
     bestand: Annotated[
         Path,
@@ -164,7 +205,7 @@ def _previous_step(step: dict) -> str:
     return "\n".join(lines)
 
 
-@app.command()
+@app.command(cls=_Command)
 def herverwerken(gesprek_id: SessionId) -> None:
     """Bepaal sprekers en fasen opnieuw, bijvoorbeeld na het aanpassen van de vragenbank."""
     from gesprekopname import pipeline, store
@@ -177,7 +218,7 @@ def herverwerken(gesprek_id: SessionId) -> None:
     print(session.id)
 
 
-@app.command()
+@app.command(cls=_Command)
 def export(
     gesprek_id: SessionId,
     format: Annotated[str, typer.Option("--format", "-f", help="json, vtt, srt of txt.")] = "json",
@@ -237,7 +278,7 @@ def _report(render: Callable[..., str], gesprek_id: str, html: bool, output: Pat
     _err(f"Geschreven naar {output}.")
 
 
-@app.command()
+@app.command(cls=_Command)
 def verslag(gesprek_id: SessionId, html: HtmlOption = False, output: OutputOption = None) -> None:
     """Maak het gespreksverslag voor de begeleider.
 
@@ -257,7 +298,7 @@ def verslag(gesprek_id: SessionId, html: HtmlOption = False, output: OutputOptio
     _report(reports.verslag, gesprek_id, html, output)
 
 
-@app.command()
+@app.command(cls=_Command)
 def actieplan(gesprek_id: SessionId, html: HtmlOption = False, output: OutputOption = None) -> None:
     """Maak het actieplan voor de leerling: kort, in gewone taal, in de jij-vorm.
 
@@ -276,7 +317,7 @@ def actieplan(gesprek_id: SessionId, html: HtmlOption = False, output: OutputOpt
     _report(reports.actieplan, gesprek_id, html, output)
 
 
-@app.command()
+@app.command(cls=_Command)
 def bewerken(
     gesprek_id: SessionId,
     veld: Annotated[str | None, typer.Option("--veld", help="Eén veld zetten zonder editor, bijv. wanneer.")] = None,
@@ -338,7 +379,7 @@ def _edit_in_editor(text: str) -> str:
         Path(name).unlink(missing_ok=True)
 
 
-@app.command()
+@app.command(cls=_Command)
 def lijst(as_json: Annotated[bool, typer.Option("--json", help="Als JSON-lijst.")] = False) -> None:
     """Toon alle bewaarde gesprekken, nieuwste eerst."""
     from gesprekopname import store
@@ -361,7 +402,7 @@ def lijst(as_json: Annotated[bool, typer.Option("--json", help="Als JSON-lijst."
     Console().print(table)
 
 
-@app.command()
+@app.command(cls=_Command)
 def verwijderen(
     gesprek_id: SessionId,
     ja: Annotated[bool, typer.Option("--ja", help="Niet om bevestiging vragen.")] = False,
@@ -376,7 +417,7 @@ def verwijderen(
 
     with _database() as db:
         session_id = store.find_session_id(db, gesprek_id)
-        if not ja and not typer.confirm(f"Gesprek {session_id} definitief verwijderen?", err=True):
+        if not ja and not _ja(f"Gesprek {session_id} definitief verwijderen?"):
             raise UserError("Niets verwijderd.")
         store.delete_session(db, session_id)
     retention.delete_audio([session_id])
@@ -385,7 +426,7 @@ def verwijderen(
 
 # ---------------------------------------------------------------- students, search, retention
 
-@app.command()
+@app.command(cls=_Command)
 def leerling(
     naam: Annotated[
         str | None, typer.Argument(metavar="NAAM", help="Naam of code van de leerling; zonder: alle leerlingen.")
@@ -494,7 +535,7 @@ def _delete_student(db, student: dict, ja: bool) -> None:
 
     ids = store.session_ids_of(db, student["id"])
     question = f"Alles van leerling {student['naam']} ({len(ids)} gesprek(ken)) definitief verwijderen?"
-    if not ja and not typer.confirm(question, err=True):
+    if not ja and not _ja(question):
         raise UserError("Niets verwijderd.")
     store.delete_sessions(db, ids, "leerling verwijderd", leerling_id=student["id"])
     files = retention.delete_audio(ids) + retention.discard_recordings(student["naam"])
@@ -516,7 +557,7 @@ def _export_student(db, student: dict, output: Path | None) -> None:
         store.audit(db, "geëxporteerd", leerling_id=student["id"], aantal=len(document["gesprekken"]))
 
 
-@app.command()
+@app.command(cls=_Command)
 def vervolgstap(
     nummer: Annotated[str, typer.Argument(metavar="ID", help="Nummer van de vervolgstap (zie `leerling NAAM`).")],
     status: Annotated[
@@ -557,7 +598,7 @@ def _status(text: str) -> str:
     return value
 
 
-@app.command()
+@app.command(cls=_Command)
 def zoeken(
     tekst: Annotated[str, typer.Argument(metavar="TEKST", help="Woord of zin; hoofdletters en accenten tellen niet.")],
     leerling: Annotated[str | None, typer.Option(help="Alleen in de gesprekken van deze leerling.")] = None,
@@ -618,7 +659,7 @@ def _print_hits(hits: list[dict]) -> None:
         console.print(text)
 
 
-@app.command()
+@app.command(cls=_Command)
 def opschonen(
     ja: Annotated[bool, typer.Option("--ja", help="Echt verwijderen; zonder --ja alleen tonen wat weg gaat.")] = False,
 ) -> None:
@@ -679,7 +720,7 @@ def _consent(leerling: str, door: str | None) -> dict:
     return record.consent(door, leerling, "interactief")
 
 
-@app.command()
+@app.command(cls=_Command)
 def opnemen(
     leerling: Annotated[str, typer.Option(help="Naam of pseudoniem van de leerling.")],
     apparaat: Annotated[
@@ -724,7 +765,7 @@ def opnemen(
     print(transcripts.render(session, "json") if as_json else reports.verslag(session))
 
 
-@app.command()
+@app.command(cls=_Command)
 def herstel(
     model: Annotated[str, typer.Option(help="auto (meegeleverd base-model), een pad of een gedownloade naam.")] = (
         "auto"
@@ -758,7 +799,7 @@ def herstel(
         print(session.id)
 
 
-@app.command()
+@app.command(cls=_Command)
 def apparaten(as_json: Annotated[bool, typer.Option("--json", help="Als JSON-lijst.")] = False) -> None:
     """Toon de invoerapparaten (microfoons) waarmee `opnemen` kan opnemen."""
     from gesprekopname import record
@@ -779,8 +820,9 @@ def apparaten(as_json: Annotated[bool, typer.Option("--json", help="Als JSON-lij
     Console().print(table)
 
 
-@model_app.command("download")
-def model_download(naam: Annotated[str, typer.Argument(help="small, medium, large-v3 of turbo.")]) -> None:
+@model_app.command("download", cls=_Command)
+def model_download(naam: Annotated[str, typer.Argument(metavar="NAAM", help="small, medium, large-v3 of turbo.")]
+                   ) -> None:
     """Download een groter Whisper-model (de enige opdracht die het netwerk gebruikt)."""
     from gesprekopname import asr
 
@@ -788,7 +830,7 @@ def model_download(naam: Annotated[str, typer.Argument(help="small, medium, larg
     _err(f"Model {naam} staat klaar in {path}. Gebruik het met --model {naam}.")
 
 
-@app.command()
+@app.command(cls=_Command)
 def demo() -> None:
     """Laat het hele werk zien op een meegeleverd voorbeeldgesprek, zonder netwerk en zonder iets te bewaren."""
     from gesprekopname import demo as demo_run
@@ -816,11 +858,11 @@ def _usage_error(exc: click.UsageError) -> str:
 
 
 def _param_name(param) -> str:
-    """--duur for an option, GESPREK_ID for an argument: as --help shows them."""
+    """--duur for an option, ID for an argument: as --help shows them."""
     if param is None:
         return "een argument"
     options = [o for o in param.opts if o.startswith("-")]
-    return max(options, key=len) if options else str(param.name).upper()
+    return max(options, key=len) if options else param.metavar or str(param.name).upper()
 
 
 def main() -> None:
