@@ -181,7 +181,7 @@ def test_unwritable_data_directory_is_refused(tmp_path):
     blocker = tmp_path / "bestand"
     blocker.write_text("geen map")  # root ignores permissions; a file in the path stops it for everyone
     result = run_cli("verwerken", str(CONVERSATION), home=blocker / "home")
-    assert_refused(result, "niet beschrijfbaar")
+    assert_refused(result, "niet beschrijfbaar (een deel van het pad is een bestand, geen map)")
 
 
 def test_audio_clip_becomes_timed_segments_within_the_clip(home):

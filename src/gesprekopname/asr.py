@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gesprekopname import config
-from gesprekopname.errors import UserError
+from gesprekopname.errors import UserError, reason
 from gesprekopname.types import Segment, Transcript, Word
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ def bundled_model_dir() -> Path:
             _assemble(target)
     except OSError as exc:
         raise UserError(
-            f"Kan het spraakmodel niet klaarzetten in {target} ({exc.strerror or exc}). "
+            f"Kan het spraakmodel niet klaarzetten in {target} ({reason(exc)}). "
             "Controleer de vrije schijfruimte en of de map beschrijfbaar is."
         ) from None
     return target

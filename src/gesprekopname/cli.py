@@ -14,7 +14,7 @@ import typer
 import typer.core
 
 from gesprekopname import config
-from gesprekopname.errors import UserError
+from gesprekopname.errors import UserError, reason
 from gesprekopname.transcripts import clock
 from gesprekopname.types import Session
 
@@ -262,7 +262,7 @@ def _write_atomically(path: Path, text: str) -> None:
     except OSError as exc:
         if temporary:
             Path(temporary).unlink(missing_ok=True)
-        raise UserError(f"Kan {path} niet schrijven: {exc.strerror or exc}") from None
+        raise UserError(f"Kan {path} niet schrijven: {reason(exc)}") from None
 
 
 def _report(render: Callable[..., str], gesprek_id: str, html: bool, output: Path | None) -> None:

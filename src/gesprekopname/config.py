@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from gesprekopname.errors import UserError
+from gesprekopname.errors import UserError, reason
 
 # libyaml's parser where PyYAML has it: the cue bank is parsed at every start, the pure-Python one is slow.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -41,7 +41,7 @@ def ensure_data_dir() -> Path:
         probe.unlink()
     except OSError as exc:
         raise UserError(
-            f"De datamap {path} is niet beschrijfbaar ({exc.strerror or exc}). "
+            f"De datamap {path} is niet beschrijfbaar ({reason(exc)}). "
             "Kies een andere map met GESPREKOPNAME_HOME."
         ) from None
     return path
@@ -77,6 +77,6 @@ def load_yaml_file(path: Path) -> dict | list:
     try:
         return yaml.load(Path(path).expanduser().read_text(encoding="utf-8"), Loader=_LOADER)
     except OSError as exc:
-        raise UserError(f"Kan {path} niet lezen: {exc.strerror or exc}") from None
+        raise UserError(f"Kan {path} niet lezen: {reason(exc)}") from None
     except yaml.YAMLError as exc:
         raise UserError(f"{path} is geen geldige YAML: {exc}") from None

@@ -36,7 +36,7 @@ import numpy as np
 
 from gesprekopname import asr, config
 from gesprekopname.asr import SAMPLE_RATE
-from gesprekopname.errors import UserError
+from gesprekopname.errors import UserError, reason
 from gesprekopname.transcripts import clock
 from gesprekopname.types import Segment, Session, Transcript
 
@@ -588,7 +588,7 @@ def record(folder: Folder, device: Device, model_dir: str, max_seconds: float | 
                     display.update(recorder.status)
             recorder.stop()
         if recorder.error:
-            raise UserError(f"Schrijven van de opname mislukt ({recorder.error.strerror or recorder.error}). "
+            raise UserError(f"Schrijven van de opname mislukt ({reason(recorder.error)}). "
                             "Wat er al stond is bewaard: maak er een gesprek van met `gesprekopname herstel`.")
         folder.mark("opgenomen")
         segments = transcriber.finish()
