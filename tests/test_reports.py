@@ -243,6 +243,18 @@ def test_actieplan_stays_within_150_words_and_keeps_the_step_whole():
     assert f"Dit ga je doen: {STEP}." in markdown and "…" in markdown
 
 
+def test_actieplan_keeps_what_to_do_when_it_gets_hard_whole_where_the_story_is_cut():
+    long = " ".join(["Ik vertelde heel uitgebreid over alles wat er die dag gebeurde, van begin tot eind."] * 4)
+    summary = {"ervaring": long, "kwaliteiten": [long] * 3, "motieven": [long] * 3, "vervolgstap": f"{STEP}.",
+               "belemmeringen": ["Op de warme kant is het altijd te druk"],
+               "oplossingen": ["Ik vraag het op een rustige dinsdag"]}
+    markdown = reports.actieplan(known_session(summary=summary))
+    assert reports.word_count(markdown) <= reports.ACTIEPLAN_MAX_WORDS
+    assert ("Lastig: Op de warme kant is het altijd te druk. Wat je dan doet: Je vraagt het op een rustige dinsdag."
+            in markdown)
+    assert "…" in section(markdown, "Mijn ervaring")
+
+
 def test_actieplan_names_the_agreed_sentence_of_a_found_step_and_an_edited_step_whole():
     found = f"{STEP}. Die opleiding is op het ROC in de stad. Daar heb ik het met mijn mentor over gehad."
     markdown = reports.actieplan(known_session(summary={"vervolgstap": found}))

@@ -21,8 +21,9 @@ from gesprekopname.transcripts import clock
 from gesprekopname.types import OVERIG, PHASES, ROLES, Session
 
 ACTIEPLAN_MAX_WORDS = 150
-# Limits (words per answer, answers per list, words of the step itself), tried in turn until the actieplan
-# fits: what the leerling will do is what the plan is for, so it keeps the most words throughout.
+# Limits (words per answer, answers per list, words of the step itself and of each belemmering and oplossing),
+# tried in turn until the actieplan fits: what the leerling will do, and what when it gets hard, is what the plan
+# is for, so it keeps the most words throughout ("Op de warme kant is het altijd te…" helps nobody).
 _LIMITS = ((30, 3, 25), (20, 3, 25), (15, 3, 20), (12, 2, 20), (10, 2, 15), (8, 1, 15), (6, 1, 12), (3, 1, 6))
 _CLOSED_EXAMPLES = 3
 _QUOTES_PER_FIELD = 3
@@ -443,7 +444,7 @@ def _actieplan(data: dict, w: dict, cap: int, list_cap: int, step_cap: int) -> D
     sections = [
         part("ervaring"), part("kwaliteiten"), part("motieven"),
         _next_step(summary, "vervolgstap" in data.get("bewerkt", []), w, cap, step_cap),
-        _if_hard(summary, w, cap, list_cap),
+        _if_hard(summary, w, step_cap, list_cap),
         Section(a["volgende_gesprek"]["kop"], [Text([a["volgende_gesprek"]["zin"]])]),
     ]
     intro = [a["intro"].format(datum=_date(data.get("datum"), with_time=False) or "")]
