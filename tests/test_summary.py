@@ -619,6 +619,12 @@ def test_a_filler_before_the_verb_and_subject_stays_so_the_value_reads_as_no_que
         "Niet dat ik iets had verkocht, dat hij gerust was")
 
 
+def test_echt_goes_as_a_filler_but_not_after_niet():
+    assert summary.clean("Dat was echt heel druk.") == "Dat was heel druk"
+    assert summary.clean("Dat durf ik niet echt.") == "Dat durf ik niet echt"  # not "Dat durf ik niet"
+    assert summary.clean("Nee, niet echt.") == ""  # says nothing on its own
+
+
 def test_quotation_marks_go_but_the_apostrophe_of_s_avonds_stays():
     assert summary.clean("Hij zei 'netjes' en ik ga 's avonds terug.") == "Hij zei netjes en ik ga 's avonds terug"
     assert summary.clean("'t Is m'n werk.") == "'t Is m'n werk"
