@@ -112,7 +112,7 @@ def test_verslag_markdown_has_every_section_and_the_known_fields(home):
     assert "**Begeleider:** _niet vastgelegd_" in markdown and "**Toestemming:** _niet vastgelegd_" in markdown
     assert "**Ervaring:** Noor hielp bij de dierenarts" in section(markdown, "Terugkijken")
     assert "**Kwaliteiten:** rustig blijven\n  - „Ik bleef rustig toen de hond <bloedde> & zo.” (0:17)" in markdown
-    assert "| geen vervoer | fietsen met mijn zus |" in section(markdown, "Activeren")
+    assert "| Geen vervoer | Fietsen met mijn zus |" in section(markdown, "Activeren")
     assert "Aan bod gekomen:**\n  - Kwaliteitenreflectie\n  - Loopbaansturing" in markdown
     assert "Vooruitkijken duurde maar 16 seconden." in section(markdown, "Meldingen")
     assert_never_blank(markdown)
@@ -241,6 +241,16 @@ def test_actieplan_stays_within_150_words_and_keeps_the_step_whole():
     markdown = reports.actieplan(known_session(summary=summary))
     assert reports.word_count(markdown) <= reports.ACTIEPLAN_MAX_WORDS
     assert f"Dit ga je doen: {STEP}." in markdown and "…" in markdown
+
+
+def test_list_items_start_with_a_capital_in_both_documents():
+    summary = {"kwaliteiten": ["jij kijkt goed naar mensen", "Ik word niet snel boos"],
+               "belemmeringen": ["stel, ze heeft geen tijd"], "oplossingen": ["dan vraag ik Marja"]}
+    session = known_session(summary=summary, evidence={})
+    assert "- Jij kijkt goed naar mensen\n- Je wordt niet snel boos\n" in reports.actieplan(session)
+    verslag = reports.verslag(session)
+    assert "  - Jij kijkt goed naar mensen\n" in verslag
+    assert "| Stel, ze heeft geen tijd | Dan vraag ik Marja |" in verslag
 
 
 def test_actieplan_keeps_what_to_do_when_it_gets_hard_whole_where_the_story_is_cut():

@@ -154,6 +154,11 @@ def _values(value: object) -> list[str]:
     return [text for text in (str(item).strip() for item in items if item is not None) if text]
 
 
+def _capitalised(text: str) -> str:
+    """A list item starts with a capital, as the others do ("jij kijkt goed naar mensen" was a summary's part)."""
+    return text[:1].upper() + text[1:]
+
+
 def _describe(value: object, w: dict) -> str | None:
     """Begeleider or toestemming as the recording step stores it: text, yes/no, or a small record."""
     if isinstance(value, bool):
@@ -277,8 +282,8 @@ def _field_row(data: dict, key: str, label: str, w: dict) -> Row:
     if len(values) == 1:  # its first quotes show it; all of them would retell the story
         return Row(label, [Item(values[0], quotes[:_QUOTES_PER_FIELD])])
     if len(values) == len(quotes):
-        return Row(label, [Item(value, [quote]) for value, quote in zip(values, quotes, strict=True)])
-    return Row(label, [Item(value) for value in values], quotes=quotes)
+        return Row(label, [Item(_capitalised(value), [quote]) for value, quote in zip(values, quotes, strict=True)])
+    return Row(label, [Item(_capitalised(value)) for value in values], quotes=quotes)
 
 
 def _fields(data: dict, labels: dict, w: dict, **options) -> Fields:
@@ -325,8 +330,9 @@ def _phase_section(phase: str, data: dict, w: dict) -> Section:
 
 def _obstacles(data: dict, w: dict) -> Table:
     b, summary, missing = w["verslag"]["belemmeringen"], data["summary"], w["niet_besproken"]
-    pairs = zip_longest(_values(summary.get("belemmeringen")), _values(summary.get("oplossingen")), fillvalue=missing)
-    return Table([b["belemmering"], b["oplossing"]], [list(pair) for pair in pairs] or [[missing, missing]])
+    found = (map(_capitalised, _values(summary.get(key))) for key in ("belemmeringen", "oplossingen"))
+    return Table([b["belemmering"], b["oplossing"]], [list(pair) for pair in zip_longest(*found, fillvalue=missing)]
+                 or [[missing, missing]])
 
 
 def _competences(data: dict, w: dict) -> Section:
@@ -431,7 +437,7 @@ def _told(lead: str, values: list[str], cap: int, a: dict) -> list[Block]:
     """One value in a sentence, several as a list under the lead: easier to read than "a, b en c"."""
     if len(values) == 1:
         return [Text([_say(lead, values[0], cap, a)])]
-    return [Text([lead]), Bullets([_to_you(_shorten(value, cap), a) for value in values])]
+    return [Text([lead]), Bullets([_capitalised(_to_you(_shorten(value, cap), a)) for value in values])]
 
 
 def _actieplan(data: dict, w: dict, cap: int, list_cap: int, step_cap: int) -> Document:
