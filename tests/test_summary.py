@@ -625,6 +625,12 @@ def test_echt_goes_as_a_filler_but_not_after_niet():
     assert summary.clean("Nee, niet echt.") == ""  # says nothing on its own
 
 
+def test_a_yes_or_hoor_after_the_value_goes_too():
+    assert summary.clean("Geduld, ja.") == "Geduld" and summary.clean("Dat is best moeilijk, hoor.") == (
+        "Dat is best moeilijk")
+    assert summary.clean("Ik zei ja.") == "Ik zei ja"
+
+
 def test_quotation_marks_go_but_the_apostrophe_of_s_avonds_stays():
     assert summary.clean("Hij zei 'netjes' en ik ga 's avonds terug.") == "Hij zei netjes en ik ga 's avonds terug"
     assert summary.clean("'t Is m'n werk.") == "'t Is m'n werk"
