@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -41,7 +41,7 @@ class _DutchHelp(typer.Context.formatter_class):
     def write_heading(self, heading: str) -> None:
         super().write_heading(_dutch(heading))
 
-    def write_dl(self, rows, *args, **kwargs) -> None:
+    def write_dl(self, rows: Sequence[tuple[str, str]], *args, **kwargs) -> None:
         super().write_dl([(_dutch(term), _dutch(text)) for term, text in rows], *args, **kwargs)
 
 
