@@ -218,6 +218,10 @@ def test_actieplan_puts_the_students_words_in_the_jij_form_or_quotes_them():
     ("dat ik het heb gedaan", "dat je het hebt gedaan"),
     ("Ik probeer het om 7.30 uur", "Je probeert het om 7.30 uur"),
     ("Ik bel bij hem aan en vraag of het mag", "Je belt bij hem aan en vraagt of het mag"),
+    ("Ik was boos", "Je was boos"),  # not "Je wast": "was" is also the stem of "wassen"
+    ("Ik stond op de koude kant", "Je stond op de koude kant"),
+    ("Ik deed de kassa en de lijst", "Je deed de kassa en de lijst"),  # "de" only looks like the stem of "deden"
+    ("Ik zat dus bij die slotenmaker", "Je zat dus bij die slotenmaker"),
     ("Ik ook", None),  # no verb: stays as said
     ("Als ik het niet vraag, gebeurt er niks", None),  # "vraag" is also a noun: not sure enough in a clause
     ("Ik denk dat ik aanvoelde dat het niet oké was", None),  # two verbs that could go with the second "ik"

@@ -62,8 +62,17 @@ def _turn_coordinated(tokens: list[str], out: list[str], start: int, rules: dict
     for k in range(start, len(tokens) - 1):
         if tokens[k] in _CLAUSE_END:
             return
-        if tokens[k].lower() in rules["nevenschikkend"] and _present(tokens[k + 1].lower(), guess=True):
+        if tokens[k].lower() in rules["nevenschikkend"] and _coordinated_verb(tokens[k + 1].lower(), rules):
             out[k + 1] = _agree(tokens[k + 1], rules, guess=True)
+
+
+def _coordinated_verb(word: str, rules: dict) -> bool:
+    """After "en", "maar", "dus" most words are no verb ("en de lijst", "dus bij die", "maar twintig minuten"),
+    though some look like a stem ("de" of "deden"): a guessed stem counts only when its -t form is that verb's."""
+    if word in rules["werkwoorden"]:
+        return True
+    form = word if word.endswith("t") else word + "t"
+    return len(word) > 2 and _present(word, guess=True) and word in _stems(lemma(form))
 
 
 def _turn_final_verb(tokens: list[str], out: list[str], i: int, rules: dict) -> bool:
@@ -85,10 +94,10 @@ def _agree(word: str, rules: dict, guess: bool) -> str | None:
     low = word.lower()
     if low in rules["werkwoorden"]:
         return rules["werkwoorden"][low]
+    if low in rules["verleden"] or _past(low):  # first: "stond" would pass for the stem of "stonden"
+        return word
     if _present(low, guess):
         return word if low.endswith("t") else word + "t"
-    if low in rules["verleden"] or _past(low):
-        return word
     return None
 
 
