@@ -247,6 +247,15 @@ def test_actieplan_stays_within_150_words_and_keeps_the_step_whole():
     assert f"Dit ga je doen: {STEP}." in markdown and "…" in markdown
 
 
+def test_actieplan_cuts_a_long_story_where_it_still_says_something():
+    long = " ".join(["Ik vertelde heel uitgebreid over alles wat er die dag gebeurde, van begin tot eind."] * 4)
+    story = "Ik dacht, ik ga daar gewoon een week koffie zetten bij de balie op de afdeling van het ziekenhuis."
+    summary = {"ervaring": story, "kwaliteiten": [long] * 3, "motieven": [long] * 3, "vervolgstap": f"{STEP}."}
+    told = section(reports.actieplan(known_session(summary=summary)), "Mijn ervaring").strip()
+    assert told.startswith("Je vertelde over: Je dacht, je gaat daar gewoon") and told.endswith("…")  # not "Je dacht…"
+    assert told.split()[-1].rstrip("…") not in reports.wording()["actieplan"]["geen_eindwoord"]
+
+
 def test_list_items_start_with_a_capital_in_both_documents():
     summary = {"kwaliteiten": ["jij kijkt goed naar mensen", "Ik word niet snel boos"],
                "belemmeringen": ["stel, ze heeft geen tijd"], "oplossingen": ["dan vraag ik Marja"]}

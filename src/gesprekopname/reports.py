@@ -407,17 +407,23 @@ def build_actieplan(data: dict, w: dict) -> Document:
     return document
 
 
-def _shorten(text: str, cap: int) -> str:
-    """At most cap words, cut after a whole sentence or clause where one fits; "…" marks a cut."""
+def _shorten(text: str, cap: int, a: dict) -> str:
+    """At most cap words, cut after a whole sentence or clause where one fits with half of them or more ("Ik
+    dacht…" says nothing), else after a word that is no article or preposition ("op de…"); "…" marks a cut."""
     text = text.strip().rstrip(".!").rstrip()
-    if len(text.split()) <= cap:
+    words = text.split()
+    if len(words) <= cap:
         return text
     kept: list[str] = []
     for clause in _CLAUSE_END.split(text):
         if len(kept) + len(clause.split()) > cap:
             break
         kept += clause.split()
-    return " ".join(kept or text.split()[:cap]).rstrip(".,;:") + "…"
+    if len(kept) < cap / 2:
+        kept = words[:cap]
+        while len(kept) > 1 and kept[-1].lower().strip(".,;:") in a["geen_eindwoord"]:
+            kept.pop()
+    return " ".join(kept).rstrip(".,;:") + "…"
 
 
 def _to_you(text: str, a: dict) -> str:
@@ -429,7 +435,7 @@ def _to_you(text: str, a: dict) -> str:
 
 
 def _say(lead: str, value: str, cap: int, a: dict) -> str:
-    text = _shorten(value, cap)
+    text = _shorten(value, cap, a)
     return f"{lead} {_to_you(text, a)}" + ("" if text.endswith("…") else ".")
 
 
@@ -437,7 +443,7 @@ def _told(lead: str, values: list[str], cap: int, a: dict) -> list[Block]:
     """One value in a sentence, several as a list under the lead: easier to read than "a, b en c"."""
     if len(values) == 1:
         return [Text([_say(lead, values[0], cap, a)])]
-    return [Text([lead]), Bullets([_capitalised(_to_you(_shorten(value, cap), a)) for value in values])]
+    return [Text([lead]), Bullets([_capitalised(_to_you(_shorten(value, cap, a), a)) for value in values])]
 
 
 def _actieplan(data: dict, w: dict, cap: int, list_cap: int, step_cap: int) -> Document:
