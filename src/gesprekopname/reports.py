@@ -22,8 +22,8 @@ from gesprekopname.types import OVERIG, PHASES, ROLES, Session
 
 ACTIEPLAN_MAX_WORDS = 150
 # Limits (words per answer, answers per list, words of the step itself and of each belemmering and oplossing),
-# tried in turn until the actieplan fits: what the leerling will do, and what when it gets hard, is what the plan
-# is for, so it keeps the most words throughout ("Op de warme kant is het altijd te…" helps nobody).
+# tried in turn until the actieplan fits: what the leerling will do, and what to do when it gets hard, is what the
+# plan is for, so it keeps the most words throughout ("Op de warme kant is het altijd te…" helps nobody).
 _LIMITS = ((30, 3, 25), (20, 3, 25), (15, 3, 20), (12, 2, 20), (10, 2, 15), (8, 1, 15), (6, 1, 12), (3, 1, 6))
 _CLOSED_EXAMPLES = 3
 _QUOTES_PER_FIELD = 3
