@@ -22,6 +22,7 @@ import conditions  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 STEP = "Een dag meelopen bij de opleiding dierenartsassistent"
+TOLD_AT_LENGTH = "Ik vertelde heel uitgebreid over alles wat er die dag gebeurde, van begin tot eind."  # 15 words
 SECTIONS = ("Gesprek", "Terugkijken", "Reflecteren", "Vooruitkijken", "Activeren", "Loopbaancompetenties",
             "Fasen in het gesprek", "Feedback voor de begeleider", "Meldingen")
 PLAN_SECTIONS = ("Mijn ervaring", "Waar ik goed in was", "Wat ik belangrijk vind", "Mijn volgende stap",
@@ -238,7 +239,7 @@ def test_actieplan_falls_back_kindly_and_invents_nothing(home):
 
 
 def test_actieplan_stays_within_150_words_and_keeps_the_step_whole():
-    long = " ".join(["Ik vertelde heel uitgebreid over alles wat er die dag gebeurde, van begin tot eind."] * 8)
+    long = " ".join([TOLD_AT_LENGTH] * 8)
     summary = {key: long for key in ("ervaring", "wanneer", "contact")} | {
         key: [long] * 6 for key in ("kwaliteiten", "motieven", "belemmeringen", "oplossingen")
     } | {"vervolgstap": f"{STEP}."}
@@ -248,7 +249,7 @@ def test_actieplan_stays_within_150_words_and_keeps_the_step_whole():
 
 
 def test_actieplan_cuts_a_long_story_where_it_still_says_something():
-    long = " ".join(["Ik vertelde heel uitgebreid over alles wat er die dag gebeurde, van begin tot eind."] * 4)
+    long = " ".join([TOLD_AT_LENGTH] * 4)
     story = "Ik dacht, ik ga daar gewoon een week koffie zetten bij de balie op de afdeling van het ziekenhuis."
     summary = {"ervaring": story, "kwaliteiten": [long] * 3, "motieven": [long] * 3, "vervolgstap": f"{STEP}."}
     told = section(reports.actieplan(known_session(summary=summary)), "Mijn ervaring").strip()
@@ -267,7 +268,7 @@ def test_list_items_start_with_a_capital_in_both_documents():
 
 
 def test_actieplan_keeps_what_to_do_when_it_gets_hard_whole_where_the_story_is_cut():
-    long = " ".join(["Ik vertelde heel uitgebreid over alles wat er die dag gebeurde, van begin tot eind."] * 4)
+    long = " ".join([TOLD_AT_LENGTH] * 4)
     summary = {"ervaring": long, "kwaliteiten": [long] * 3, "motieven": [long] * 3, "vervolgstap": f"{STEP}.",
                "belemmeringen": ["Op de warme kant is het altijd te druk"],
                "oplossingen": ["Ik vraag het op een rustige dinsdag"]}
