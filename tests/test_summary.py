@@ -631,6 +631,14 @@ def test_a_yes_or_hoor_after_the_value_goes_too():
     assert summary.clean("Ik zei ja.") == "Ik zei ja"
 
 
+def test_of_stays_before_a_clause_it_makes_a_question_of():
+    # Without "of" the doubt would read as a claim: "Je dan bij Brinkhuis kan werken".
+    assert summary.clean("Of je dan bij Brinkhuis kan werken.") == "Of je dan bij Brinkhuis kan werken"
+    assert summary.clean("Of ik instructie mag.") == "Of ik instructie mag"
+    assert summary.clean("Of ik stuur haar een appje.") == "ik stuur haar een appje"  # "or": a choice, no doubt
+    assert summary.clean("Of mijn broer brengt me.") == "mijn broer brengt me"
+
+
 def test_quotation_marks_go_but_the_apostrophe_of_s_avonds_stays():
     assert summary.clean("Hij zei 'netjes' en ik ga 's avonds terug.") == "Hij zei netjes en ik ga 's avonds terug"
     assert summary.clean("'t Is m'n werk.") == "'t Is m'n werk"
