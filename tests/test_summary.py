@@ -625,6 +625,12 @@ def test_echt_goes_as_a_filler_but_not_after_niet():
     assert summary.clean("Nee, niet echt.") == ""  # says nothing on its own
 
 
+def test_a_hedge_stays_so_the_value_says_no_more_than_was_said():
+    assert summary.clean("Ik was een beetje zenuwachtig.") == "Ik was een beetje zenuwachtig"
+    assert summary.clean("Ik wilde het zeker weten.") == "Ik wilde het zeker weten"
+    assert summary.clean("Nou, een beetje.") == "" and summary.clean("Zeker weten.") == ""  # nothing on their own
+
+
 def test_a_yes_or_hoor_after_the_value_goes_too():
     assert summary.clean("Geduld, ja.") == "Geduld" and summary.clean("Dat is best moeilijk, hoor.") == (
         "Dat is best moeilijk")
