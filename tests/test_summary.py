@@ -643,6 +643,9 @@ def test_of_stays_before_a_clause_it_makes_a_question_of():
     assert summary.clean("Of ik instructie mag.") == "Of ik instructie mag"
     assert summary.clean("Of ik stuur haar een appje.") == "ik stuur haar een appje"  # "or": a choice, no doubt
     assert summary.clean("Of mijn broer brengt me.") == "mijn broer brengt me"
+    # "Ik weet niet" before what is not known is the answer itself: "dat wel mag" said the opposite.
+    assert summary.clean("Ik weet niet of dat wel mag.") == "Ik weet niet of dat wel mag"
+    assert summary.clean("Ik weet het niet, misschien de kassa.") == "misschien de kassa"
 
 
 def test_quotation_marks_go_but_the_apostrophe_of_s_avonds_stays():
