@@ -646,6 +646,14 @@ def test_of_stays_before_a_clause_it_makes_a_question_of():
     # "Ik weet niet" before what is not known is the answer itself: "dat wel mag" said the opposite.
     assert summary.clean("Ik weet niet of dat wel mag.") == "Ik weet niet of dat wel mag"
     assert summary.clean("Ik weet het niet, misschien de kassa.") == "misschien de kassa"
+    assert summary.clean("Ik weet niet goed wat het verschil is.") == "Ik weet niet goed wat het verschil is"
+    assert summary.clean("Geen idee wat ik dan moet.") == "Geen idee wat ik dan moet"
+
+
+def test_weet_je_goes_only_as_a_tag():
+    assert summary.clean("Het was druk, weet je.") == "Het was druk"
+    said = "Bij wiskunde weet je dat er een antwoord is"
+    assert summary.clean(said + ".") == said
 
 
 def test_quotation_marks_go_but_the_apostrophe_of_s_avonds_stays():
