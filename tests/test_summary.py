@@ -650,6 +650,12 @@ def test_of_stays_before_a_clause_it_makes_a_question_of():
     assert summary.clean("Geen idee wat ik dan moet.") == "Geen idee wat ik dan moet"
 
 
+def test_en_zo_and_of_zo_go_but_not_from_zo_n_or_a_clause():
+    assert summary.clean("Glazen slijpen en zo, dat doet hij.") == "Glazen slijpen, dat doet hij"
+    assert summary.clean("Wat groen en zo'n klein strikje.") == "Wat groen en zo'n klein strikje"  # was "Wat groen 'n"
+    assert summary.clean("Ik leg het uit, en zo gaat dat door.") == "Ik leg het uit, en zo gaat dat door"
+
+
 def test_weet_je_goes_only_as_a_tag():
     assert summary.clean("Het was druk, weet je.") == "Het was druk"
     said = "Bij wiskunde weet je dat er een antwoord is"

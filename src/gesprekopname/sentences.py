@@ -85,8 +85,8 @@ def any_of(patterns: list[str]) -> re.Pattern:
 
 
 def _words(patterns: list[str]) -> re.Pattern:
-    """Whole words or phrases only: 'nou' must not eat the start of 'nouveau'."""
-    return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?!\w)", re.IGNORECASE)
+    """Whole words or phrases only: 'nou' must not eat the start of 'nouveau', nor 'of zo' that of "of zo'n"."""
+    return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?![\w'])", re.IGNORECASE)
 
 
 def lowered(pattern: re.Pattern) -> re.Pattern:
