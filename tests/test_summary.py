@@ -670,6 +670,7 @@ def test_quotation_marks_go_but_the_apostrophe_of_s_avonds_stays():
 def test_a_lead_in_is_no_part_of_the_value():
     assert summary.clean("Als ik je goed begrijp, ben je precies.") == "ben je precies"
     assert summary.clean("Dus als ik het goed hoor...") == ""
+    assert summary.clean("Nee joh.") == "" and summary.clean("Ja joh, super.") == "super"
 
 
 def test_a_conversation_with_only_terugkijken_leaves_later_fields_empty():
