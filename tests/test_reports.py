@@ -223,6 +223,8 @@ def test_actieplan_puts_the_students_words_in_the_jij_form_or_quotes_them():
     ("Ik stond op de koude kant", "Je stond op de koude kant"),
     ("Ik deed de kassa en de lijst", "Je deed de kassa en de lijst"),  # "de" only looks like the stem of "deden"
     ("Ik zat dus bij die slotenmaker", "Je zat dus bij die slotenmaker"),
+    ("Ik heb het uitgelegd en hem de weg gewezen", "Je hebt het uitgelegd en hem de weg gewezen"),  # not "hemt"
+    ("Ik blijf maar heen en weer gaan", "Je blijft maar heen en weer gaan"),  # not "weert"
     ("Ik ook", None),  # no verb: stays as said
     ("Als ik het niet vraag, gebeurt er niks", None),  # "vraag" is also a noun: not sure enough in a clause
     ("Ik denk dat ik aanvoelde dat het niet oké was", None),  # two verbs that could go with the second "ik"

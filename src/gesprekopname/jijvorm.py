@@ -71,6 +71,8 @@ def _coordinated_verb(word: str, rules: dict) -> bool:
     though some look like a stem ("de" of "deden"): a guessed stem counts only when its -t form is that verb's."""
     if word in rules["werkwoorden"]:
         return True
+    if word in rules["geen_werkwoord"]:
+        return False
     form = word if word.endswith("t") else word + "t"
     return len(word) > 2 and _present(word, guess=True) and word in _stems(lemma(form))
 
