@@ -63,7 +63,7 @@ def _turn_coordinated(tokens: list[str], out: list[str], start: int, rules: dict
         if tokens[k] in _CLAUSE_END:
             return
         if tokens[k].lower() in rules["nevenschikkend"] and _coordinated_verb(tokens[k + 1].lower(), rules):
-            out[k + 1] = _agree(tokens[k + 1], rules, guess=True)
+            out[k + 1] = _agree(tokens[k + 1], rules, guess=True) or tokens[k + 1]
 
 
 def _coordinated_verb(word: str, rules: dict) -> bool:
@@ -71,8 +71,6 @@ def _coordinated_verb(word: str, rules: dict) -> bool:
     though some look like a stem ("de" of "deden"): a guessed stem counts only when its -t form is that verb's."""
     if word in rules["werkwoorden"]:
         return True
-    if word in rules["geen_werkwoord"]:
-        return False
     form = word if word.endswith("t") else word + "t"
     return len(word) > 2 and _present(word, guess=True) and word in _stems(lemma(form))
 
@@ -96,6 +94,8 @@ def _agree(word: str, rules: dict, guess: bool) -> str | None:
     low = word.lower()
     if low in rules["werkwoorden"]:
         return rules["werkwoorden"][low]
+    if low in rules["geen_werkwoord"]:
+        return None
     if low in rules["verleden"] or _past(low):  # first: "stond" would pass for the stem of "stonden"
         return word
     if _present(low, guess):
