@@ -81,6 +81,7 @@ class Unit:
 
 
 def any_of(patterns: list[str]) -> re.Pattern:
+    """Any of the patterns, ignoring case; one that never matches for none."""
     return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", re.IGNORECASE)
 
 
@@ -104,6 +105,7 @@ def _lowercase_twin(source: str, flags: int) -> re.Pattern:
 
 @cache
 def rules_from(path: str | None) -> Rules:
+    """samenvatting.yaml compiled: ours, or the file at `path`; kept per path."""
     raw = config.load_yaml_file(Path(path)) if path else config.load_prompt("samenvatting.yaml")
     fields = raw["velden"]
     names = raw["contact"]
@@ -156,10 +158,12 @@ def rules() -> Rules:
 
 
 def normalised(text: str) -> str:
+    """Lowercased words only, one space between: what likeness and name checks compare."""
     return " ".join(_WORD.findall(text.lower()))
 
 
 def tokens(text: str) -> list[str]:
+    """The lowercased words of a text."""
     return _WORD.findall(text.lower())
 
 
@@ -283,6 +287,7 @@ def usable(text: str, r: Rules) -> bool:
 
 
 def evidence_of(units: list[Unit]) -> list[Evidence]:
+    """The sentences as evidence: when and verbatim what was said."""
     return [Evidence(u.start, u.end, u.text) for u in units]
 
 
@@ -320,6 +325,7 @@ def items_of(groups: list[list[Unit]], r: Rules, split: Callable[[str], list[str
 
 
 def covers(have: str, new: str) -> bool:
+    """Whether every word of `new` is in `have` already."""
     new_tokens = set(tokens(new))
     return bool(new_tokens) and new_tokens <= set(tokens(have))
 
@@ -340,6 +346,7 @@ def _mark_echoes(units: list[Unit]) -> None:
 
 
 def by_time(units: list[Unit], picked: list[int]) -> list[Unit]:
+    """The picked sentences in the order they were said."""
     return [units[i] for i in sorted(picked)]
 
 
