@@ -345,6 +345,10 @@ def test_unknown_session_id_is_refused(home, command):
     ("Snap je?", "closed"),
     ("En toen?", "other"),
     ("Dus je bent betrouwbaar?", "other"),
+    # A clause that says when or if first: the question is what follows ("als je" is no verb and subject).
+    ("Als je het in een paar woorden zegt, wat neem je hieruit mee?", "open"),
+    ("Als het niet lukt, ga je dan zelf bellen?", "closed"),
+    ("En als je het zelf mag kiezen?", "other"),
 ])
 def test_question_kind(question, kind):
     assert reports.question_kind(question, QUESTION_LISTS) == kind
