@@ -349,6 +349,9 @@ def test_unknown_session_id_is_refused(home, command):
     ("Als je het in een paar woorden zegt, wat neem je hieruit mee?", "open"),
     ("Als het niet lukt, ga je dan zelf bellen?", "closed"),
     ("En als je het zelf mag kiezen?", "other"),
+    ("Op het containerveld?", "other"),  # a check, not a closed question: "het" after "op" is no subject
+    ("Die je zelf had voorbereid?", "other"),
+    ("Of ga je liever zelf?", "closed"),
 ])
 def test_question_kind(question, kind):
     assert reports.question_kind(question, QUESTION_LISTS) == kind

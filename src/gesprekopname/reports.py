@@ -225,7 +225,7 @@ def _clause_kind(clause: str, lists: dict) -> str:
         return "other"
     if words[0] in lists["open"]:
         return "open"
-    if words[0] in lists["bijzin"]:
+    if words[0] in lists["geen_werkwoord"]:
         return "other"
     # A verb first, or any first word followed by a subject: "Snap je?" with a verb missing from the list.
     if words[0] in lists["gesloten"] or (len(words) > 1 and words[1] in lists["onderwerp_na_werkwoord"]):
