@@ -46,6 +46,7 @@ FUZZY_FROM = 70  # a ratio of lemmatised question strings below this is no liken
 WINDOW = 5  # sentences either side whose words count as context (the local topic)
 CONTEXT_FADE = 0.7  # a context word's value per sentence further away: the nearest neighbours say most
 QUESTION_REACH = 6  # sentences after a question that still count as answering it
+TENSE_REACH = 4  # sentences before and after a sentence whose tense counts as its context
 POSITION_KNOTS = np.linspace(0.0, 1.0, 6)  # relative time, as soft bins: terugkijken early, activeren late
 MIN_COUNT = 2  # a word feature must occur this often in the examples to be learned
 L2 = 0.02  # regularisation of the regression, per training sentence
@@ -275,13 +276,27 @@ def _likeness(read: list[_Sentence], asks: list[tuple[int, str]], cues: Cues) ->
         read[n].cue[20:] = np.clip((best - FUZZY_FROM) / (100 - FUZZY_FROM), 0, 1)
 
 
-def _dense(s: _Sentence, last_question: _Sentence | None, position: float | None) -> np.ndarray:
+def _dense(s: _Sentence, last_question: _Sentence | None, position: float | None, tense: np.ndarray) -> np.ndarray:
     """Numeric features; the last question's cue evidence lets an answer lean towards its question."""
     asked = last_question.cue if last_question is not None else np.zeros_like(s.cue)
     position_bins = np.zeros(len(POSITION_KNOTS)) if position is None else _position_bins(position)
     length_bins = np.array([s.n_tokens <= 3, 3 < s.n_tokens <= 8, 8 < s.n_tokens <= 15, s.n_tokens > 15])
     role = [s.speaker == "begeleider", s.speaker == "leerling"]
-    return np.concatenate([[1.0], s.cue, asked, [s.past, s.question, *role], position_bins, length_bins])
+    return np.concatenate([[1.0], s.cue, asked, [s.past, s.question, *role], tense, position_bins, length_bins])
+
+
+def _tense_around(read: list[_Sentence]) -> np.ndarray:
+    """(sentences, 2): how much of what was said in the TENSE_REACH sentences before and after each one is in the
+    past tense. A story is told in the past (terugkijken), what it says about the student in the present
+    (reflecteren): the tense around a sentence tells the two apart where a paraphrased question does not."""
+    n = len(read)
+    past = np.concatenate([[0.0], np.cumsum([s.past * s.n_tokens for s in read])])
+    size = np.concatenate([[0.0], np.cumsum([float(s.n_tokens) for s in read])])
+    at = np.arange(n)
+    lo, hi = np.maximum(0, at - TENSE_REACH), np.minimum(n, at + 1 + TENSE_REACH)
+    before = (past[at] - past[lo]) / np.maximum(1.0, size[at] - size[lo])
+    after = (past[hi] - past[at + 1]) / np.maximum(1.0, size[hi] - size[at + 1])
+    return np.stack([before, after], axis=1)
 
 
 def _position_bins(position: float | np.ndarray) -> np.ndarray:
@@ -336,10 +351,11 @@ def _design(read: list[_Sentence], stop: frozenset[str],
             timed: bool = True) -> tuple[np.ndarray, list[dict[str, float]]]:
     """Dense and sparse features of a conversation's sentences (`timed`: with their relative position)."""
     dense, names, last = [], [], None
+    tense = _tense_around(read)
     for n, s in enumerate(read):
         asked = last if last is not None and n - last[0] <= QUESTION_REACH and not s.question else None
         question = asked[1] if asked else None
-        dense.append(_dense(s, question, n / max(1, len(read) - 1) if timed else None))
+        dense.append(_dense(s, question, n / max(1, len(read) - 1) if timed else None, tense[n]))
         names.append(_sparse(read, n, question, stop))
         if s.question and s.speaker != "leerling":
             last = (n, s)
