@@ -3,14 +3,14 @@
 Two editable sources teach the model: the cue bank (prompts/fasen.yaml plus a school's own files) and the
 labelled example conversations (prompts/voorbeelden/*.dialog plus a school's own folder). When the model is
 first needed, a small logistic regression is trained on the examples' sentences, each weighted by its words
-(about half a minute; the result is kept in the data directory, so later runs load it in milliseconds):
-its inputs are each sentence's lemmas and word pairs, its neighbours' lemmas (fading with distance), the
-last question's lemmas, the cue bank's evidence (lemma log-odds, phrases found, likeness to a bank
-question), past tense, question form, speaker, length and relative position. A second, small regression
+(about half a minute; the result is kept in the data directory, so later runs load it in milliseconds): its
+inputs are each sentence's lemmas and word pairs, its neighbours' lemmas (fading with distance), the last
+question's lemmas, the cue bank's evidence (lemma log-odds, phrases found, likeness to a bank question), past
+tense (its own and around it), question form, speaker, length and relative position. A second, small regression
 reads the first one's verdicts on the sentence, on its near and further neighbours (all of them, and the
-begeleider's alone) and on all that came before and after (it learns from verdicts on examples the first
-one was not trained on, as a new conversation gets them). The cue bank's word evidence for what the
-begeleider says is added to its evidence, so a cue can turn a phase against its context.
+begeleider's alone) and on all that came before and after (it learns from verdicts on examples the first one
+was not trained on, as a new conversation gets them). The cue bank's word evidence for what the begeleider says
+is added to its evidence, so a cue can turn a phase against its context.
 The examples' phase sequences give the decoder's costs, and a third regression, on each step from one
 sentence to the next (how the new one opens, who speaks, whether either asks, the bank's transition phrases),
 makes a change cheaper where a new phase often starts and dearer where it seldom does. A Viterbi decoder
