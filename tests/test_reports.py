@@ -227,6 +227,7 @@ def test_actieplan_puts_the_students_words_in_the_jij_form_or_quotes_them():
     ("Ik blijf maar heen en weer gaan", "Je blijft maar heen en weer gaan"),  # not "weert"
     ("Zij deed de ene kant, ik de andere", None),  # no verb, not "je det andere": stays as said
     ("Ik rij met Frank mee", "Je rijdt met Frank mee"),
+    ("Ik vroeg hoe ze heette", "Je vroeg hoe ze heette"),  # "vroeg" is also "early": was quoted as said
     ("Ik ook", None),  # no verb: stays as said
     ("Als ik het niet vraag, gebeurt er niks", None),  # "vraag" is also a noun: not sure enough in a clause
     ("Ik denk dat ik aanvoelde dat het niet oké was", None),  # two verbs that could go with the second "ik"
