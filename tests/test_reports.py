@@ -230,7 +230,11 @@ def test_actieplan_puts_the_students_words_in_the_jij_form_or_quotes_them():
     ("Ik vroeg hoe ze heette", "Je vroeg hoe ze heette"),  # "vroeg" is also "early": was quoted as said
     ("Ik ook", None),  # no verb: stays as said
     ("Als ik het niet vraag, gebeurt er niks", None),  # "vraag" is also a noun: not sure enough in a clause
-    ("Ik denk dat ik aanvoelde dat het niet oké was", None),  # two verbs that could go with the second "ik"
+    # The clause of the second "ik" ends where the next one opens: was quoted as said (two verbs in it).
+    ("Ik denk dat ik aanvoelde dat het niet oké was", "Je denkt dat je aanvoelde dat het niet oké was"),
+    ("Ik denk dat ik goed zie wat er gebeurt", "Je denkt dat je goed ziet wat er gebeurt"),
+    # But after "en" a verb of the same "ik" may come last: not sure, stays as said (not "aanvoelt ... doe").
+    ("Dat ik eerst aanvoel hoe iemand zich voelt en dan pas iets doe", None),
 ])
 def test_the_students_words_turn_to_the_jij_form_only_where_the_verb_is_sure(said, to_you):
     assert jijvorm.to_you(said, reports.wording()["actieplan"]["jij_vorm"]) == to_you

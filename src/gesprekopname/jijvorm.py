@@ -77,13 +77,23 @@ def _coordinated_verb(word: str, rules: dict) -> bool:
 
 def _turn_final_verb(tokens: list[str], out: list[str], i: int, rules: dict) -> bool:
     """In a clause after "dat", "als", "of" the verb that goes with "ik" comes later: the clause must have
-    exactly one word that is surely a present or past tense ("dat ik het heb gedaan": heb), which agrees."""
+    exactly one word that is surely a present or past tense ("dat ik het heb gedaan": heb), which agrees. The
+    clause ends at a punctuation mark, or at a clause opener after its verb ("dat ik zie | wat er gebeurt"),
+    unless "en", "maar" ... follow: a verb of the same "ik" may stand at the end ("dat ik aanvoel hoe iemand
+    zich voelt en dan pas iets doe")."""
     end = next((k for k in range(i + 1, len(tokens)) if tokens[k] in _CLAUSE_END), len(tokens))
-    finite = [(k, agreed) for k in range(i + 1, end) if (agreed := _agree(tokens[k], rules, guess=False))]
+    words = [token.lower() for token in tokens[i + 1 : end]]
+    may_stop = not any(word in rules["nevenschikkend"] for word in words)
+    finite: list[tuple[int, str]] = []
+    for k in range(i + 1, end):
+        if finite and may_stop and tokens[k].lower() in rules["bijzin"]:
+            break
+        if agreed := _agree(tokens[k], rules, guess=False):
+            finite.append((k, agreed))
     if len(finite) != 1:
         return False
-    k, agreed = finite[0]
-    out[k] = agreed
+    verb, agreed = finite[0]
+    out[verb] = agreed
     return True
 
 
