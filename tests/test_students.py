@@ -93,7 +93,8 @@ def test_new_conversation_shows_the_previous_open_vervolgstap_and_suggests_its_s
     assert f"Vorige vervolgstap #{previous['id']}" in result.stderr and f"Voorstel: {status}." in result.stderr
     verslag = run_cli("verslag", result.stdout.strip(), home=home).stdout
     assert "## Vorige vervolgstap" in verslag and PREVIOUS_STEP in verslag
-    assert f"Voorstel uit dit gesprek: {status}" in verslag and answer in verslag
+    said = f"**Voorstel uit dit gesprek:** {status}; zet het met: gesprekopname vervolgstap {previous['id']} --status "
+    assert said + status.replace(" ", "-") in verslag and answer in verslag
     # A suggestion only: nothing changed until the begeleider sets it; the timeline shows it too.
     timeline = profile(home)["gesprekken"]
     assert timeline[0]["vervolgstap"]["status"] == "open"

@@ -312,9 +312,9 @@ def _previous_step(step: dict, w: dict) -> Section:
     suggestion = step.get("voorstel")
     if suggestion:
         status = suggestion.get("status")
-        label = v["voorstel"].format(status=status) if status else v["voorstel_onduidelijk"]
-        quote = Quote(suggestion["quote"], suggestion["start"])
-        rows.append(Row(label, [Item(v["zetten"].format(id=step["id"]), [quote])]))
+        said = (v["voorstel_status"].format(status=status, id=step["id"], optie=status.replace(" ", "-")) if status
+                else v["voorstel_onduidelijk"].format(id=step["id"]))
+        rows.append(Row(v["voorstel"], [Item(said, [Quote(suggestion["quote"], suggestion["start"])])]))
     return Section(v["titel"], [Fields(rows)])
 
 
