@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import DEV_DIALOGUES, run_cli
 
-from gesprekopname import config, summary
+from gesprekopname import config, summary, vervolgstap
+from gesprekopname.sentences import Unit
 from gesprekopname.summary import FIELDS, LIST_FIELDS, summarise
 from gesprekopname.types import Segment
 
@@ -52,6 +54,27 @@ def test_the_step_opens_with_the_agreed_sentence_and_keeps_what_it_names_from_an
     assert "Medewerker ICT support" in fields["vervolgstap"]
     assert quotes(evidence, "vervolgstap")[0] == "Dat ik meeloop bij ICT support."
     assert "Op het ROC heb je ook Medewerker ICT support." in quotes(evidence, "vervolgstap")
+
+
+def step_from(said: list[tuple[str, str, float]]):
+    """The final step among ("B"|"S", text, likeliness) sentences in vooruitkijken, all likely enough."""
+    role = {"B": "begeleider", "S": "leerling"}
+    units = [Unit(3.0 * i, 3.0 * i + 2.5, text, role[who], "vooruitkijken") for i, (who, text, _) in enumerate(said)]
+    p = np.array([likely for _, _, likely in said])
+    return vervolgstap.final_step(units, [int(i) for i in np.argsort(-p, kind="stable")], p, summary.rules())
+
+
+def test_of_about_equally_likely_step_sentences_the_one_that_names_a_step_opens_the_step():
+    # Was "Mijn tante werkt daar als assistente.": the later of the two, though it names no step.
+    step = step_from([("S", "Ik wil een dag meelopen bij een tandarts.", 0.50),
+                      ("S", "Mijn tante werkt daar als assistente.", 0.45)])
+    assert step.value.startswith("Ik wil een dag meelopen bij een tandarts")
+
+
+def test_a_later_agreement_that_names_no_kind_of_step_still_replaces_the_proposal():
+    step = step_from([("B", "Je kunt een dienst meekijken bij de kraanmachinist.", 0.50),
+                      ("B", "Dan spreken we af: een uur op de simulator bij Sandra.", 0.45)])
+    assert step.value.startswith("Een uur op de simulator bij Sandra")
 
 
 def test_the_vervolgstap_says_each_thing_once():

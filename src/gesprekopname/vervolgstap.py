@@ -10,7 +10,7 @@ from itertools import dropwhile, takewhile
 import numpy as np
 
 from gesprekopname import fields
-from gesprekopname.sentences import Rules, Unit, as_sentences, by_time, clean, unrepeated, usable
+from gesprekopname.sentences import Rules, Unit, as_sentences, asks, by_time, clean, unrepeated, usable
 from gesprekopname.words import content
 
 STEP_SENTENCES = 3  # the step's value: the final sentence and the proposal it sums up
@@ -167,17 +167,23 @@ def when(units: list[Unit], step: Step | None, r: Rules) -> tuple[str | None, li
 
 
 def final_step(units: list[Unit], likely: list[int], p: np.ndarray, r: Rules) -> Step | None:
-    """The step finally agreed: of the likely step sentences, the last one about as likely as the best; unless
-    it is the begeleider's agreement ("Dan spreken we af: ..."), with the likeliest ones before it (what it
-    builds on). In activeren only a changed step counts, unless vooruitkijken made none (then activeren makes
-    the step); a student who defers after it ("eerst met mijn ouders praten") leaves no step."""
+    """The step finally agreed: of the likely step sentences, the last one about as likely as the best (naming
+    a kind of step, where one does); unless it is the begeleider's agreement ("Dan spreken we af: ..."), with
+    the likeliest ones before it (what it builds on). In activeren only a changed step counts, unless
+    vooruitkijken made none (then activeren makes the step); a student who defers after it ("eerst met mijn
+    ouders praten") leaves no step."""
     talked = [i for i in likely if units[i].phase in STEP_PHASES]
     likely = [i for i in talked if _may_change_step(units[i], r)]
     if not any(units[i].phase != "activeren" for i in likely):
         likely = talked
     if not likely:
         return None
-    last = max(i for i in likely if p[i] >= FINAL_SHARE * p[likely[0]])
+    # Of those from the last agreement or change on, one that names a kind of step ("een dag meelopen", "open
+    # dag") over one that only talks about it.
+    near_best = [i for i in likely if p[i] >= FINAL_SHARE * p[likely[0]]]
+    firm = [i for i in near_best if r.agreement.search(units[i].text) or r.change.search(units[i].text)]
+    near_best = [i for i in near_best if i >= max(firm, default=0)]
+    last = max([i for i in near_best if r.step.search(units[i].text) and not asks(units[i], r)] or near_best)
     # What the begeleider writes down ("Dan noteer ik: ...") is what was agreed, however likely the rest.
     last = max([last] + [i for i in likely if units[i].speaker == "begeleider" and r.recorded.search(units[i].text)])
     # A deferral from either side ("je wilt eerst thuis praten") after or in the step, or before it with
