@@ -57,6 +57,36 @@ def test_each_export_format_round_trips_through_verwerken(home, tmp_path, fmt):
     assert second == first
 
 
+SHORT_TALK = [
+    "Begeleider: Vertel eens, hoe was je stage bij de bakker?",
+    "Leerling: Goed. Ik mocht zelf brood bakken en de klanten helpen.",
+    "Begeleider: Waar ben je trots op?",
+    "Leerling: Dat ik rustig bleef toen het druk was.",
+    "Begeleider: Wat wil je hierna uitproberen?",
+    "Leerling: Een dag meelopen bij de banketbakker.",
+    "Begeleider: Wie kan je daarbij helpen?",
+    "Leerling: Mijn stagebegeleider Linda.",
+]
+
+
+def test_a_text_without_times_gets_estimated_durations_said_as_such_and_no_short_phase_warnings(home, tmp_path):
+    untimed = tmp_path / "zonder-tijden.txt"
+    untimed.write_text("\n".join(SHORT_TALK) + "\n", encoding="utf-8")
+    timed = tmp_path / "met-tijden.txt"
+    timed.write_text("".join(f"[0:{2 * i:02d}.000 --> 0:{2 * i + 2:02d}.000] {line}\n"
+                             for i, line in enumerate(SHORT_TALK)), encoding="utf-8")
+    estimated = json.loads(run_cli("verwerken", str(untimed), "--json", home=home).stdout)
+    said = json.loads(run_cli("verwerken", str(timed), "--json", home=home).stdout)
+    assert estimated["tijden_geschat"] is True and said["tijden_geschat"] is False
+    # Seconds estimated from the words cannot tell a short phase; said times can.
+    assert not [w for w in estimated["warnings"] if "duurde maar" in w]
+    assert [w for w in said["warnings"] if "duurde maar" in w]
+    verslag = run_cli("verslag", estimated["id"], home=home).stdout
+    assert "**Duur:** ca. " in verslag and "(geschat uit het aantal woorden: het bestand had geen tijden)" in verslag
+    assert "De duur per fase is geschat uit het aantal woorden" in verslag
+    assert "geschat" not in run_cli("verslag", said["id"], home=home).stdout
+
+
 def test_lijst_json_lists_sessions_with_id_leerling_datum_duur(home):
     session_id = run_cli("verwerken", str(CONVERSATION), "--leerling", "Noor", home=home).stdout.strip()
     rows = json.loads(run_cli("lijst", "--json", home=home).stdout)

@@ -161,6 +161,13 @@ def test_plain_text_without_times_gets_ordered_times():
         assert after.start == pytest.approx(before.end + 0.5)
 
 
+def test_only_a_text_without_times_is_marked_as_estimated(tmp_path):
+    assert read_transcript(DATA / "transcript.txt").timed is False
+    timed = write(tmp_path, "met-tijden.txt", "[0:00.000 --> 0:02.000] Begeleider: Hoi.\n")
+    assert read_transcript(timed).timed is True
+    assert read_transcript(DATA / "transcript-teams.vtt").timed is True
+
+
 def test_bare_prefix_line_names_the_speaker_of_the_lines_below(tmp_path):
     transcript = read_transcript(write(tmp_path, "blok.txt", "Begeleider:\nHoi.\n\nLeerling:\nDag.\nHoe is het?\n"))
     assert [(s.speaker, s.text) for s in transcript.segments] == [

@@ -693,8 +693,9 @@ def _spans(segments: list[Segment]) -> list[PhaseSpan]:
     return spans
 
 
-def phase_warnings(segments: list[Segment], spans: list[PhaseSpan]) -> list[str]:
-    """Dutch warnings for the begeleider: a phase not discussed, a phase that was very short, much overig."""
+def phase_warnings(segments: list[Segment], spans: list[PhaseSpan], timed: bool = True) -> list[str]:
+    """Dutch warnings for the begeleider: a phase not discussed, a phase that was very short (`timed`: only where
+    the times were said, not estimated from the words), much overig."""
     if not spans:
         return []
     cues = _cues(_setting_paths("extra"))
@@ -706,7 +707,7 @@ def phase_warnings(segments: list[Segment], spans: list[PhaseSpan]) -> list[str]
     for phase in PHASES:
         if duration[phase] == 0:
             out.append(words["ontbreekt"][phase])
-        elif duration[phase] < minimum:
+        elif duration[phase] < minimum and timed:
             out.append(words["kort"].format(fase=phase.capitalize(), seconden=int(duration[phase])))
     total = spans[-1].end - spans[0].start
     share = 100 * duration[OVERIG] / total if total else 0

@@ -297,7 +297,8 @@ def _header(data: dict, w: dict) -> Section:
     rows = [
         _plain_row(k["leerling"], data.get("leerling"), unknown),
         _plain_row(k["datum"], _date(data.get("datum")), unknown),
-        _plain_row(k["duur"], clock(data["duur"]), unknown),
+        _plain_row(k["duur"], k["duur_geschat"].format(duur=clock(data["duur"])) if data.get("tijden_geschat")
+                   else clock(data["duur"]), unknown),
         _plain_row(k["begeleider"], _describe(data.get("begeleider"), w), unknown),
         _plain_row(k["toestemming"], _consent(data.get("toestemming"), w), unknown),
     ]
@@ -364,10 +365,12 @@ def _coverage(data: dict, w: dict) -> Section:
     if seconds.get(OVERIG):
         rows.append([w["fasen"][OVERIG], clock(seconds[OVERIG]), _percent(seconds[OVERIG] / total)])
     skipped = [w["fasen"][phase] for phase in PHASES if not seconds.get(phase)]
-    note = d["overgeslagen"].format(fasen=_join(skipped, w)) if skipped else d["niets_overgeslagen"]
+    notes = [d["overgeslagen"].format(fasen=_join(skipped, w)) if skipped else d["niets_overgeslagen"]]
+    if data.get("tijden_geschat"):
+        notes.append(d["geschat"])
     labels = {phase: w["fasen"][phase] for phase in (*PHASES, OVERIG)}
     return Section(d["titel"], [
-        Table([d["fase"], d["duur"], d["aandeel"]], rows), Text([note]), Timeline(d["tijdlijn"], total, spans, labels),
+        Table([d["fase"], d["duur"], d["aandeel"]], rows), Text(notes), Timeline(d["tijdlijn"], total, spans, labels),
     ])
 
 

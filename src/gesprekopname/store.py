@@ -138,9 +138,14 @@ def _run_script(db: sqlite_utils.Database, script: str) -> None:
             statement = ""
 
 
+def _m005_estimated_times(db: sqlite_utils.Database) -> None:
+    """Whether the times were estimated from the words (a text without times): the verslag says so."""
+    db["sessions"].add_column("tijden_geschat", int, not_null_default=0)
+
+
 # Append only: a migration that has run on someone's database never changes.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _m001_sessions, _m002_consent, _m003_edits, _m004_leerlingen,
+    _m001_sessions, _m002_consent, _m003_edits, _m004_leerlingen, _m005_estimated_times,
 ]
 
 
@@ -216,7 +221,7 @@ def _out_of_space(exc: sqlite3.OperationalError) -> bool:
 def _session_row(session: Session) -> dict:
     return {
         "id": session.id, "leerling": session.leerling, "datum": session.datum, "duur": session.duur,
-        "bron": session.bron, "bestand": session.bestand,
+        "bron": session.bron, "bestand": session.bestand, "tijden_geschat": int(session.tijden_geschat),
         "summary": json.dumps(session.summary, ensure_ascii=False),
         "evidence": json.dumps(
             {k: [vars(e) for e in v] for k, v in session.evidence.items()}, ensure_ascii=False
@@ -277,7 +282,7 @@ def load_session(db: sqlite_utils.Database, ref: str) -> Session:
                 for r in db["phases"].rows_where("session_id = ?", [row["id"]], order_by="idx")],
         summary=json.loads(row["summary"] or "{}"), evidence=evidence,
         warnings=json.loads(row["warnings"] or "[]"), edits=json.loads(row["edits"] or "{}"),
-        toestemming=json.loads(row["toestemming"] or "null"),
+        toestemming=json.loads(row["toestemming"] or "null"), tijden_geschat=bool(row["tijden_geschat"]),
     )
     session.vorige_vervolgstap = previous_vervolgstap(db, session)
     return session

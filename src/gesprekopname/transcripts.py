@@ -10,6 +10,7 @@ import html
 import json
 import math
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from gesprekopname import edits
@@ -72,7 +73,8 @@ def read_transcript(path: Path) -> Transcript:
     segments = sorted((s for s in segments if s.text), key=lambda s: s.start)
     if not segments:
         raise UserError(f"{path.name} bevat geen tekst.")
-    return Transcript(segments, duration=max(s.end for s in segments))
+    timed = suffix != ".txt" or _has_times(_lines(text))
+    return Transcript(segments, duration=max(s.end for s in segments), timed=timed)
 
 
 def _decode(path: Path) -> str:
@@ -187,9 +189,13 @@ def _prefixed_segment(start: float, end: float, text: str) -> Segment:
 
 def _read_txt(text: str) -> list[Segment]:
     lines = [(number, line.strip()) for number, line in enumerate(_lines(text), 1) if line.strip()]
-    if any(_TXT_TIMES.fullmatch(line) for _, line in lines):
+    if _has_times(line for _, line in lines):
         return _read_timed_txt(lines)
     return _estimate_times(_read_untimed_txt(lines))
+
+
+def _has_times(lines: Iterable[str]) -> bool:
+    return any(_TXT_TIMES.fullmatch(line.strip()) for line in lines)
 
 
 def _read_timed_txt(lines: list[tuple[int, str]]) -> list[Segment]:
@@ -297,6 +303,7 @@ def session_to_json(session: Session) -> dict:
         "datum": session.datum,
         "duur": round(session.duur, 3),
         "bron": session.bron,
+        "tijden_geschat": session.tijden_geschat,
         "segments": [
             {
                 "start": round(s.start, 3),

@@ -41,6 +41,7 @@ class Transcript:
     segments: list[Segment]
     duration: float | None = None
     audio: object | None = None  # 16 kHz mono float32 samples (numpy) when the source was audio
+    timed: bool = True  # False: a text without times, whose times are estimated from its words
 
 
 @dataclass
@@ -71,6 +72,7 @@ class Session:
     edits: dict = field(default_factory=dict)  # the begeleider's corrections: {field: value}, never recomputed
     warnings: list[str] = field(default_factory=list)
     bestand: str | None = None  # original file name, for the begeleider's reference
+    tijden_geschat: bool = False  # the source had no times: durations are estimated from the words
     # Who consented to a recording, the consent text and version, purpose, retention and time (see record.py).
     toestemming: dict | None = None
     # The student's latest earlier vervolgstap (wat, wanneer, contact, status, voorstel): read, never stored here.
