@@ -166,6 +166,11 @@ def test_only_a_text_without_times_is_marked_as_estimated(tmp_path):
     timed = write(tmp_path, "met-tijden.txt", "[0:00.000 --> 0:02.000] Begeleider: Hoi.\n")
     assert read_transcript(timed).timed is True
     assert read_transcript(DATA / "transcript-teams.vtt").timed is True
+    # The export JSON of a session whose times were estimated keeps saying so when read back.
+    session = make_session([Segment(0.0, 2.0, "Hoi.", speaker="begeleider")])
+    for estimated in (True, False):
+        exported = session_to_json(replace(session, tijden_geschat=estimated))
+        assert read_transcript(write(tmp_path, "export.json", json.dumps(exported))).timed is not estimated
 
 
 def test_bare_prefix_line_names_the_speaker_of_the_lines_below(tmp_path):

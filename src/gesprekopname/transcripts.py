@@ -73,8 +73,17 @@ def read_transcript(path: Path) -> Transcript:
     segments = sorted((s for s in segments if s.text), key=lambda s: s.start)
     if not segments:
         raise UserError(f"{path.name} bevat geen tekst.")
-    timed = suffix != ".txt" or _has_times(_lines(text))
-    return Transcript(segments, duration=max(s.end for s in segments), timed=timed)
+    return Transcript(segments, duration=max(s.end for s in segments), timed=_timed(suffix, text))
+
+
+def _timed(suffix: str, text: str) -> bool:
+    """Whether the file said its times: not a text without them, nor the export JSON of one."""
+    if suffix == ".txt":
+        return _has_times(_lines(text))
+    if suffix == ".json":
+        data = json.loads(text)  # the reader has parsed it already: it is valid
+        return not (isinstance(data, dict) and data.get("tijden_geschat") is True)
+    return True
 
 
 def _decode(path: Path) -> str:
