@@ -85,6 +85,9 @@ def test_a_text_without_times_gets_estimated_durations_said_as_such_and_no_short
     assert "**Duur:** ca. " in verslag and "(geschat uit het aantal woorden: het bestand had geen tijden)" in verslag
     assert "De duur per fase is geschat uit het aantal woorden" in verslag
     assert "geschat" not in run_cli("verslag", said["id"], home=home).stdout
+    listed = {row["id"]: row["tijden_geschat"] for row in json.loads(run_cli("lijst", "--json", home=home).stdout)}
+    assert listed == {estimated["id"]: True, said["id"]: False}
+    assert "ca. 0:" in run_cli("lijst", home=home).stdout
 
 
 def test_lijst_json_lists_sessions_with_id_leerling_datum_duur(home):

@@ -397,7 +397,8 @@ def lijst(as_json: Annotated[bool, typer.Option("--json", help="Als JSON-lijst."
 
     table = Table("id", "leerling", "datum", "duur", "segmenten", "bestand")
     for r in rows:
-        table.add_row(r["id"], r["leerling"] or "-", r["datum"][:16].replace("T", " "), clock(r["duur"]),
+        duur = ("ca. " if r["tijden_geschat"] else "") + clock(r["duur"])  # estimated from a text without times
+        table.add_row(r["id"], r["leerling"] or "-", r["datum"][:16].replace("T", " "), duur,
                       str(r["segmenten"]), r["bestand"] or "-")
     Console().print(table)
 

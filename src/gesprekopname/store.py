@@ -302,11 +302,12 @@ def _load_segments(db: sqlite_utils.Database, session_id: str) -> list[Segment]:
 
 
 def list_sessions(db: sqlite_utils.Database) -> list[dict]:
-    return list(db.query(
-        "SELECT s.id, s.leerling, s.datum, s.duur, s.bron, s.bestand, "
+    rows = db.query(
+        "SELECT s.id, s.leerling, s.datum, s.duur, s.bron, s.bestand, s.tijden_geschat, "
         "(SELECT count(*) FROM segments g WHERE g.session_id = s.id) AS segmenten "
         "FROM sessions s ORDER BY s.datum DESC"
-    ))
+    )
+    return [row | {"tijden_geschat": bool(row["tijden_geschat"])} for row in rows]
 
 
 def delete_session(db: sqlite_utils.Database, ref: str) -> str:
