@@ -10,7 +10,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 from gesprekopname import edits
@@ -65,7 +65,7 @@ def read_transcript(path: Path) -> Transcript:
     if not text.strip():
         raise UserError(f"{path.name} bevat geen tekst.")
     try:
-        segments = _READERS[suffix](text)
+        segments, timed = _READERS[suffix](text)
     except _ParseError as error:
         raise UserError(f"{path.name} is geen {_FORMAT_LABELS[suffix]}: {error}") from None
     for segment in segments:
@@ -73,17 +73,7 @@ def read_transcript(path: Path) -> Transcript:
     segments = sorted((s for s in segments if s.text), key=lambda s: s.start)
     if not segments:
         raise UserError(f"{path.name} bevat geen tekst.")
-    return Transcript(segments, duration=max(s.end for s in segments), timed=_timed(suffix, text))
-
-
-def _timed(suffix: str, text: str) -> bool:
-    """Whether the file said its times: not a text without them, nor the export JSON of one."""
-    if suffix == ".txt":
-        return _has_times(_lines(text))
-    if suffix == ".json":
-        data = json.loads(text)  # the reader has parsed it already: it is valid
-        return not (isinstance(data, dict) and data.get("tijden_geschat") is True)
-    return True
+    return Transcript(segments, duration=max(s.end for s in segments), timed=timed)
 
 
 def _decode(path: Path) -> str:
@@ -196,15 +186,12 @@ def _prefixed_segment(start: float, end: float, text: str) -> Segment:
     return Segment(start, end, match[2], speaker=_role(match[1]), voice=match[1])
 
 
-def _read_txt(text: str) -> list[Segment]:
+def _read_txt(text: str) -> tuple[list[Segment], bool]:
+    """The segments, and False where the text has no times and they are estimated from its words."""
     lines = [(number, line.strip()) for number, line in enumerate(_lines(text), 1) if line.strip()]
-    if _has_times(line for _, line in lines):
-        return _read_timed_txt(lines)
-    return _estimate_times(_read_untimed_txt(lines))
-
-
-def _has_times(lines: Iterable[str]) -> bool:
-    return any(_TXT_TIMES.fullmatch(line.strip()) for line in lines)
+    if any(_TXT_TIMES.fullmatch(line) for _, line in lines):
+        return _read_timed_txt(lines), True
+    return _estimate_times(_read_untimed_txt(lines)), False
 
 
 def _read_timed_txt(lines: list[tuple[int, str]]) -> list[Segment]:
@@ -247,7 +234,8 @@ def _estimate_times(segments: list[Segment]) -> list[Segment]:
     return timed
 
 
-def _read_json(text: str) -> list[Segment]:
+def _read_json(text: str) -> tuple[list[Segment], bool]:
+    """The segments, and False for the export JSON of a session whose times were estimated."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -255,7 +243,8 @@ def _read_json(text: str) -> list[Segment]:
     items = data.get("segments") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise _ParseError("", "verwacht een lijst segmenten of een object met 'segments'.")
-    return [_json_segment(item, f"segment {index}") for index, item in enumerate(items, 1)]
+    estimated = isinstance(data, dict) and data.get("tijden_geschat") is True
+    return [_json_segment(item, f"segment {index}") for index, item in enumerate(items, 1)], not estimated
 
 
 def _json_segment(item: object, where: str) -> Segment:
@@ -298,7 +287,11 @@ def _json_words(items: object, where: str) -> list[Word]:
     return words
 
 
-_READERS = {".vtt": _read_vtt, ".srt": _read_srt, ".txt": _read_txt, ".json": _read_json}
+# Each gives the segments and whether the file said their times.
+_READERS: dict[str, Callable[[str], tuple[list[Segment], bool]]] = {
+    ".vtt": lambda text: (_read_vtt(text), True), ".srt": lambda text: (_read_srt(text), True),
+    ".txt": _read_txt, ".json": _read_json,
+}
 
 
 # ---------------------------------------------------------------- writing
