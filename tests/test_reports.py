@@ -237,7 +237,24 @@ def test_actieplan_puts_the_students_words_in_the_jij_form_or_quotes_them():
     ("Dat ik eerst aanvoel hoe iemand zich voelt en dan pas iets doe", None),
 ])
 def test_the_students_words_turn_to_the_jij_form_only_where_the_verb_is_sure(said, to_you):
-    assert jijvorm.to_you(said, reports.wording()["actieplan"]["jij_vorm"]) == to_you
+    assert jijvorm.to_you(said) == to_you
+
+
+@pytest.mark.parametrize(("said", "about", "back"), [
+    ("Ik voelde me heel klein", "Noa voelde zich heel klein", None),
+    ("Dan vraag ik het aan Ingrid", "Dan vraagt Noa het aan Ingrid", None),
+    ("Ik ben bang dat ik het vergeet", "Noa is bang dat Noa het vergeet", None),
+    ("Toen dacht ik aan mijn oma", "Toen dacht Noa aan Noa's oma", None),
+    ("Ik zat achteraan en ik dacht na", "Noa zat achteraan en dacht na", "Ik zat achteraan en dacht na"),
+    ("Ik bel aan en vraag of het mag", "Noa belt aan en vraagt of het mag", None),
+    # "me" that is not the subject's own: "Dat lijkt Noa leuk" could not be told back ("Dat lijk ik leuk"?).
+    ("Dat lijkt me leuk", None, None),
+    ("Dus jij deed het", None, None),  # said to the student: its "ik" would be the begeleider
+])
+def test_the_students_words_are_told_about_them_by_name_and_back(said, about, back):
+    assert jijvorm.about(said, "Noa") == about
+    if about:
+        assert jijvorm.back(about, "Noa") == (back or said)
 
 
 def test_actieplan_falls_back_kindly_and_invents_nothing(home):

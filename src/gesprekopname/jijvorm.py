@@ -1,19 +1,27 @@
-"""The student's own words in the jij-form, for the actieplan: "Ik zet het in mijn telefoon" becomes "Je zet het
-in je telefoon". Only what the rules are sure of is turned around; anything else stays as said, between quotes.
+"""What the student said, turned to another person: the jij-form for the actieplan ("Ik zet het in mijn
+telefoon" becomes "Je zet het in je telefoon") and a sentence about the student for the verslag and the export
+("Ik bleef rustig" becomes "Noor bleef rustig"), and back. Only what the rules are sure of is turned around;
+anything else stays as said.
 
-The verb after "ik" must agree with "je": present tense gets its -t ("ik vraag" -> "je vraagt"), the past and a
-verb before "ik" stay ("ik bleef", "dan vraag ik" -> "dan vraag je"). In a clause after "dat", "als", "of" ...
-the verb stands later ("dat ik mensen wil helpen" -> "dat je mensen wilt helpen"). Whether a word is a present
-tense comes from its dictionary form (simplemma): "probeer" is the stem of "proberen". The word lists (irregular
-verbs, clause openers) are in prompts/verslag.yaml (actieplan: jij_vorm).
+The verb after "ik" must agree: present tense gets its -t ("ik vraag" -> "je vraagt", "Noor vraagt"), the past
+stays ("ik bleef"). A verb before "ik" stays with "je" ("dan vraag ik" -> "dan vraag je") but agrees with a name
+("dan vraagt Noor"). In a clause after "dat", "als", "of" ... the verb stands later ("dat ik mensen wil helpen"
+-> "dat je mensen wilt helpen"). Whether a word is a present tense comes from its dictionary form (simplemma):
+"probeer" is the stem of "proberen". The word lists (irregular verbs, pronouns, clause openers) are in
+prompts/persoonsvorm.yaml.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 
 import simplemma
 
+from gesprekopname import config
+from gesprekopname.segments import sentences
 from gesprekopname.words import lemma
 
 _TOKEN = re.compile(r"[\w'-]+|[^\w\s]")
@@ -21,96 +29,239 @@ _CLAUSE_END = frozenset(",;:.!?…")
 _VOWELS = "aeiouy"
 
 
-def to_you(text: str, rules: dict) -> str | None:
+@dataclass(frozen=True)
+class _Person:
+    """A way to turn a text: who the subject was, who it becomes, how the verbs and pronouns go along."""
+
+    is_subject: Callable[[str], bool]
+    subject: str
+    agree: Callable[[str, bool], str | None]  # a finite verb -> its form with the new subject; None: no verb
+    inverted_agrees: bool  # "dan vraag ik": the verb before the subject changes too
+    pronouns: dict[str, str | None]  # None: a sentence with it stays as said
+    reflexive: dict[str, str]  # right after the subject or its verb ("Ik voelde me klein")
+    once: bool = False  # said once: "Noor zat achteraan en dacht", not "... en Noor dacht"
+
+
+@cache
+def rules() -> dict:
+    return config.load_prompt("persoonsvorm.yaml")
+
+
+def to_you(text: str) -> str | None:
     """The text in the jij-form, or None where a verb could not be turned around with certainty."""
+    r = rules()
+    verbs = r["werkwoorden"]["jij"]
+    return _turned(text, _Person(
+        is_subject=lambda token: token.lower() == "ik",
+        subject="je",
+        agree=lambda word, guess: _agree(word, verbs, guess),
+        inverted_agrees=False,
+        pronouns=r["voornaamwoorden"]["jij"],
+        reflexive={},
+    ))
+
+
+def about(text: str, name: str) -> str | None:
+    """The student's own sentence told about them by name ("Ik heb me vergist" -> "Noor heeft zich vergist"), or
+    None where a verb could not be turned. Words said to the student ("Dus jij deed ...") are not turned: their
+    "ik" is the begeleider."""
+    r = rules()
+    if _said_to_student(text):
+        return None
+    verbs = r["werkwoorden"]["naam"]
+    names = {"naam": name, "van": possessive(name)}
+    return _turned(text, _Person(
+        is_subject=lambda token: token.lower() == "ik",
+        subject=name,
+        agree=lambda word, guess: _agree(word, verbs, guess),
+        inverted_agrees=True,
+        pronouns={k: v and v.format(**names) for k, v in r["voornaamwoorden"]["naam"].items()},
+        reflexive=r["wederkerend"]["naam"],
+        once=True,
+    ))
+
+
+def back(text: str, name: str) -> str | None:
+    """A sentence `about` made, in the student's words again ("Noor heeft zich vergist" -> "Ik heb me vergist"),
+    so the actieplan can say it in the jij-form; None where a verb could not be turned."""
+    r = rules()
+    to_stem = {said: stem for stem, said in r["werkwoorden"]["naam"].items()}
+    reflexive: dict[str, str] = {}
+    for word, said in r["wederkerend"]["naam"].items():
+        reflexive.setdefault(said, word)
+    return _turned(text, _Person(
+        is_subject=lambda token: token == name,
+        subject="ik",
+        agree=lambda word, guess: _agree_back(word, to_stem, guess),
+        inverted_agrees=True,
+        pronouns={possessive(name).lower(): "mijn"},
+        reflexive=reflexive,
+    ))
+
+
+def told_about(sentence: str, name: str) -> str:
+    """A sentence of the student's about them, or as said between quotes where it speaks of "ik" and cannot
+    be turned."""
+    turned = about(sentence, name)
+    if turned is not None:
+        return turned
+    return rules()["eigen_woorden"].format(tekst=sentence) if _first_person(sentence) else sentence
+
+
+def told_back(text: str, name: str) -> str:
+    """What `told_about` made, in the student's words again."""
+    quoted = re.compile(re.escape(rules()["eigen_woorden"]).replace(re.escape("{tekst}"), "(.+)"))
+    return " ".join(
+        found.group(1) if (found := quoted.fullmatch(sentence)) else back(sentence, name) or sentence
+        for sentence in sentences(text)
+    )
+
+
+def _first_person(text: str) -> bool:
+    words = rules()["voornaamwoorden"]["naam"].keys() | {"ik"}
+    return any(token.lower() in words for token in _TOKEN.findall(text))
+
+
+def possessive(name: str) -> str:
+    """"Noors", "Floris'", "Noa's": the Dutch spelling of a name's possessive."""
+    if name[-1:].lower() in "sxz":
+        return name + "'"
+    return name + ("'s" if name[-1:].lower() in "aiouy" else "s")
+
+
+def _said_to_student(text: str) -> bool:
+    return any(token.lower() in rules()["tegen_de_leerling"] for token in _TOKEN.findall(text))
+
+
+def _turned(text: str, person: _Person) -> str | None:
     spans = [m.span() for m in _TOKEN.finditer(text)]
     tokens = [text[a:b] for a, b in spans]
     out = list(tokens)
+    anchors: set[int] = set()  # the subject and its verb: a pronoun right after them points back at it
     for i, token in enumerate(tokens):
         low = token.lower()
-        if low == "ik":
-            if not _turn_verb(tokens, out, i, rules):
-                return None
-            out[i] = "Je" if token[0].isupper() else "je"
-        elif low in rules["voornaamwoorden"]:
-            word = rules["voornaamwoorden"][low]
-            out[i] = word.capitalize() if token[0].isupper() else word
+        verb = _turn_verb(tokens, out, i, person) if person.is_subject(token) else None
+        if verb is not None:
+            repeated = person.once and anchors and tokens[i - 1].lower() == "en" and verb == i + 1
+            out[i] = "" if repeated else person.subject
+            anchors |= {i, verb}
+            if repeated:
+                continue
+        elif low in person.reflexive and i - 1 in anchors:
+            out[i] = person.reflexive[low]
+        elif person.is_subject(token) or (low in person.pronouns and person.pronouns[low] is None):
+            return None
+        elif low in person.pronouns:
+            out[i] = person.pronouns[low]  # type: ignore[assignment]
+        else:
+            continue
+        if i == 0 or tokens[i - 1] in ".!?":
+            out[i] = out[i][:1].upper() + out[i][1:]
     for (a, b), word in reversed(list(zip(spans, out, strict=True))):
-        text = text[:a] + word + text[b:]
+        text = text[:a] + word + (text[b:] if word else text[b:].lstrip())
     return text
 
 
-def _turn_verb(tokens: list[str], out: list[str], i: int, rules: dict) -> bool:
-    """Make the verb that goes with "ik" at i agree with "je"; False when unsure."""
+def _turn_verb(tokens: list[str], out: list[str], i: int, person: _Person) -> int | None:
+    """Make the verb that goes with the subject at i agree; its index, or None when unsure."""
+    r = rules()
     before = tokens[i - 1].lower() if i > 0 else ""
-    if before and before not in _CLAUSE_END and before not in rules["nevenschikkend"]:
-        if before in rules["bijzin"]:
-            return _turn_final_verb(tokens, out, i, rules)
-        return _is_verb(before, rules, guess=True)  # "Dan vraag ik": the same verb goes with "je"
+    if before and before not in _CLAUSE_END and before not in r["nevenschikkend"]:
+        if before in r["bijzin"]:
+            return _turn_final_verb(tokens, out, i, person)
+        agreed = person.agree(tokens[i - 1], True)  # "Dan vraag ik"
+        if agreed is None:
+            return None
+        if person.inverted_agrees:
+            out[i - 1] = agreed
+        return i - 1
     if i + 1 >= len(tokens):
-        return False
-    turned = _agree(tokens[i + 1], rules, guess=True)
+        return None
+    turned = person.agree(tokens[i + 1], True)
     if turned is None:
-        return False
+        return None
     out[i + 1] = turned
-    _turn_coordinated(tokens, out, i + 2, rules)
-    return True
+    _turn_coordinated(tokens, out, i + 2, person)
+    return i + 1
 
 
-def _turn_coordinated(tokens: list[str], out: list[str], start: int, rules: dict) -> None:
-    """A second verb of the same "ik" in the clause ("ik bel aan en vraag of ...") agrees too."""
+def _turn_coordinated(tokens: list[str], out: list[str], start: int, person: _Person) -> None:
+    """A second verb of the same subject in the clause ("ik bel aan en vraag of ...") agrees too."""
     for k in range(start, len(tokens) - 1):
         if tokens[k] in _CLAUSE_END:
             return
-        if tokens[k].lower() in rules["nevenschikkend"] and _coordinated_verb(tokens[k + 1].lower(), rules):
-            out[k + 1] = _agree(tokens[k + 1], rules, guess=True) or tokens[k + 1]
+        if tokens[k].lower() in rules()["nevenschikkend"] and _coordinated_verb(tokens[k + 1].lower()):
+            out[k + 1] = person.agree(tokens[k + 1], True) or tokens[k + 1]
 
 
-def _coordinated_verb(word: str, rules: dict) -> bool:
+def _coordinated_verb(word: str) -> bool:
     """After "en", "maar", "dus" most words are no verb ("en de lijst", "dus bij die", "maar twintig minuten"),
     though some look like a stem ("de" of "deden"): a guessed stem counts only when its -t form is that verb's."""
-    if word in rules["werkwoorden"]:
+    if any(word in verbs or word in verbs.values() for verbs in rules()["werkwoorden"].values()):
         return True
-    form = word if word.endswith("t") else word + "t"
-    return len(word) > 2 and _present(word, guess=True) and word in _stems(lemma(form))
+    stem = word[:-1] if word.endswith("t") and _present(word[:-1], guess=True) else word  # "vraagt" with a name
+    form = stem if stem.endswith("t") else stem + "t"
+    return len(stem) > 2 and _present(stem, guess=True) and stem in _stems(lemma(form))
 
 
-def _turn_final_verb(tokens: list[str], out: list[str], i: int, rules: dict) -> bool:
-    """In a clause after "dat", "als", "of" the verb that goes with "ik" comes later: the clause must have
-    exactly one word that is surely a present or past tense ("dat ik het heb gedaan": heb), which agrees. The
-    clause ends at a punctuation mark, or at a clause opener after its verb ("dat ik zie | wat er gebeurt"),
-    unless "en", "maar" ... follow: a verb of the same "ik" may stand at the end ("dat ik aanvoel hoe iemand
-    zich voelt en dan pas iets doe")."""
+def _turn_final_verb(tokens: list[str], out: list[str], i: int, person: _Person) -> int | None:
+    """In a clause after "dat", "als", "of" the verb that goes with the subject comes later: the clause must
+    have exactly one word that is surely a present or past tense ("dat ik het heb gedaan": heb), which agrees.
+    The clause ends at a punctuation mark, or at a clause opener after its verb ("dat ik zie | wat er
+    gebeurt"), unless "en", "maar" ... follow: a verb of the same "ik" may stand at the end ("dat ik aanvoel hoe
+    iemand zich voelt en dan pas iets doe")."""
+    r = rules()
     end = next((k for k in range(i + 1, len(tokens)) if tokens[k] in _CLAUSE_END), len(tokens))
     words = [token.lower() for token in tokens[i + 1 : end]]
-    may_stop = not any(word in rules["nevenschikkend"] for word in words)
+    may_stop = not any(word in r["nevenschikkend"] for word in words)
     finite: list[tuple[int, str]] = []
     for k in range(i + 1, end):
-        if finite and may_stop and tokens[k].lower() in rules["bijzin"]:
+        if finite and may_stop and tokens[k].lower() in r["bijzin"]:
             break
-        if agreed := _agree(tokens[k], rules, guess=False):
+        if agreed := person.agree(tokens[k], False):
             finite.append((k, agreed))
     if len(finite) != 1:
-        return False
+        return None
     verb, agreed = finite[0]
     out[verb] = agreed
-    return True
+    return verb
 
 
-def _agree(word: str, rules: dict, guess: bool) -> str | None:
-    """The form that goes with "je": "vraag" -> "vraagt", "ben" -> "bent", a past tense as it is; None for a
-    word that is not surely a present or past tense. `guess`: where only a verb can stand, a stem whose
-    dictionary form is a noun ("werk", "vraag") counts when its infinitive is a known word."""
+def _agree(word: str, verbs: dict[str, str], guess: bool) -> str | None:
+    """The form of a verb said with "ik" that goes with "je" or a name: "vraag" -> "vraagt", "ben" -> "bent" or
+    "is", a past tense as it is; None for a word that is not surely a present or past tense. `guess`: where
+    only a verb can stand, a stem whose dictionary form is a noun ("werk", "vraag") counts when its infinitive
+    is a known word."""
     low = word.lower()
-    if low in rules["werkwoorden"]:
-        return rules["werkwoorden"][low]
-    if low in rules["geen_werkwoord"]:
+    if low in verbs:
+        return verbs[low]
+    if low in rules()["geen_werkwoord"]:
         return None
-    if low in rules["verleden"] or _past(low):  # first: "stond" would pass for the stem of "stonden"
+    if _is_past(low):
         return word
     if _present(low, guess):
         return word if low.endswith("t") else word + "t"
     return None
+
+
+def _agree_back(word: str, to_stem: dict[str, str], guess: bool) -> str | None:
+    """The form said with "ik" of a verb said with a name: "vraagt" -> "vraag", "is" -> "ben", "zet" -> "zet"."""
+    low = word.lower()
+    if low in to_stem:
+        return to_stem[low]
+    if low in rules()["geen_werkwoord"]:
+        return None
+    if low in rules()["verleden"]:
+        return word
+    if low.endswith("t") and _present(low[:-1], guess):  # before the past: "vraagt" looks like one of "vragen"
+        return word[:-1]
+    if _past(low):
+        return word
+    return word if _present(low, guess) else None
+
+
+def _is_past(word: str) -> bool:
+    return word in rules()["verleden"] or _past(word)  # first: "stond" would pass for the stem of "stonden"
 
 
 def _present(word: str, guess: bool) -> bool:
@@ -131,10 +282,6 @@ def _past(word: str) -> bool:
     infinitive = lemma(word)
     return (infinitive != word and infinitive.endswith("en") and infinitive[:1] == word[:1]
             and word not in _stems(infinitive))
-
-
-def _is_verb(word: str, rules: dict, guess: bool) -> bool:
-    return _agree(word, rules, guess) is not None
 
 
 def _stems(infinitive: str) -> set[str]:

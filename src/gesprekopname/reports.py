@@ -436,7 +436,7 @@ def _to_you(text: str, a: dict) -> str:
     said to the student ("Volgens mij werk jij netjes") stay as they are: their "mij" is the begeleider."""
     if re.search(r"\b(je|jij|jou|jouw|jezelf)\b", text, re.IGNORECASE):
         return a["eigen_woorden"].format(tekst=text) if re.search(r"\bik\b", text, re.IGNORECASE) else text
-    return jijvorm.to_you(text, a["jij_vorm"]) or a["eigen_woorden"].format(tekst=text)
+    return jijvorm.to_you(text) or a["eigen_woorden"].format(tekst=text)
 
 
 def _say(lead: str, value: str, cap: int, a: dict) -> str:
