@@ -67,6 +67,11 @@ def field_score(output, gold, strict: bool = False) -> float:
     return float(bool(output) and overlap(output, gold) >= FOUND)
 
 
+def student_name(reading: summary.Reading) -> str | None:
+    """As the pipeline names the student when no name is given: how the begeleider addresses them."""
+    return speakers.student_name(None, [(u.speaker, u.text) for u in reading.units])
+
+
 def read(segments, model=None, bank=None) -> summary.Reading:
     phased = phases.segment_phases(speakers.assign_speakers(segments), model=bank)[0]
     return summary.read(phased, model)
@@ -94,7 +99,7 @@ def field_scores(paths: list[Path], conds: tuple[str, ...], verbose: bool = Fals
     """Per condition, per gold field, the mean score over the conversations."""
     scores: dict[str, dict[str, list[float]]] = {c: {f: [] for f in GOLD_FIELDS} for c in conds}
     for dialog, cond, reading in read_ if read_ is not None else readings(paths, conds, folds):
-        out = summary.decide(reading, thresholds)[0]
+        out = summary.decide(reading, thresholds, name=student_name(reading))[0]
         for f in GOLD_FIELDS:
             s = field_score(out.get(f), dialog.gold.get(f), strict)
             scores[cond][f].append(s)

@@ -90,6 +90,35 @@ def test_a_text_without_times_gets_estimated_durations_said_as_such_and_no_short
     assert "ca. 0:" in run_cli("lijst", home=home).stdout
 
 
+STORY = [
+    "Begeleider: Hoi Noa, kom zitten. Welke ervaring wil je met me delen?",
+    "Leerling: Mijn stage bij de bakker. Ik stond achter de toonbank en ik hielp de klanten.",
+    "Begeleider: Wat was jouw rol daar?",
+    "Leerling: Ik was hulp in de winkel. Ik deed de kassa.",
+    "Begeleider: Waar ben je trots op?",
+    "Leerling: Dat ik rustig bleef toen het druk was.",
+    "Begeleider: Wat wil je hierna uitproberen?",
+    "Leerling: Ik wil een dag meelopen bij de banketbakker.",
+    "Begeleider: Wanneer ga je dat doen?",
+    "Leerling: Volgende week woensdag.",
+]
+
+
+def test_the_export_tells_the_experience_about_the_student_by_name_and_the_actieplan_to_them(home, tmp_path):
+    story = tmp_path / "verhaal.txt"
+    story.write_text("\n".join(STORY) + "\n", encoding="utf-8")
+    named = json.loads(run_cli("verwerken", str(story), "--json", home=home).stdout)
+    assert "Noa stond achter de toonbank en hielp de klanten" in named["summary"]["ervaring"]
+    assert named["summary"]["vervolgstap"] == "Noa wil een dag meelopen bij de banketbakker"
+    assert named["summary"]["kwaliteiten"] == ["Dat ik rustig bleef toen het druk was"]  # lists: as said
+    assert "Noa stond achter de toonbank" in run_cli("verslag", named["id"], home=home).stdout
+    actieplan = run_cli("actieplan", named["id"], home=home).stdout
+    assert "Je stond achter de toonbank en hielp de klanten" in actieplan and "Noa" not in actieplan
+    assert "Dit ga je doen: Je wilt een dag meelopen bij de banketbakker." in actieplan
+    given = json.loads(run_cli("verwerken", str(story), "--leerling", "Sam", "--json", home=home).stdout)
+    assert "Sam stond achter de toonbank" in given["summary"]["ervaring"]
+
+
 def test_lijst_json_lists_sessions_with_id_leerling_datum_duur(home):
     session_id = run_cli("verwerken", str(CONVERSATION), "--leerling", "Noor", home=home).stdout.strip()
     rows = json.loads(run_cli("lijst", "--json", home=home).stdout)

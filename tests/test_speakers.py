@@ -267,3 +267,19 @@ def test_roles_on_recognised_audio(home, monkeypatch):
         hits += max(overlap)[1] == ROLE[turn["speaker"]]
     assert hits >= 3
     config.settings.cache_clear()
+
+
+@pytest.mark.parametrize(("leerling", "said", "name"), [
+    (None, [("begeleider", "Hoi Selin, kom maar. Hoe was het?"), ("leerling", "Goed.")], "Selin"),
+    (None, [("begeleider", "Floris. Ronde twee."), ("leerling", "Ja."),
+            ("begeleider", "Weet je wat ik denk, Floris?")], "Floris"),
+    # The name given when processing goes first; a code keeps the name out, also the one heard.
+    ("sanne de Vries", [("begeleider", "Hoi Selin.")], "Sanne"),
+    ("L17", [("begeleider", "Hoi Selin.")], None),
+    # A word opening a sentence later on is no name, nor is one the student says, nor one also said in lowercase.
+    (None, [("begeleider", "Wat deed je toen?"), ("begeleider", "Spannend. En toen?")], None),
+    (None, [("leerling", "Hoi Ruud, zei ik.")], None),
+    (None, [("begeleider", "Dag Roos."), ("leerling", "Een roos is een bloem.")], None),
+])
+def test_the_student_is_named_as_given_or_as_the_begeleider_addresses_them(leerling, said, name):
+    assert speakers.student_name(leerling, said) == name

@@ -26,15 +26,16 @@ class Analysis:
     warnings: list[str] = field(default_factory=list)
 
 
-def analyse(segments: list[Segment], audio=None, timed: bool = True) -> Analysis:
+def analyse(segments: list[Segment], audio=None, timed: bool = True, leerling: str | None = None) -> Analysis:
     """Pure function of the segments (and, for audio, the samples): re-runnable by `herverwerken`. `timed`:
-    False for times estimated from the words, which cannot tell a short phase."""
+    False for times estimated from the words, which cannot tell a short phase; `leerling`: the name given."""
     if not segments:
         return Analysis([], warnings=[NO_SPEECH])
     with_roles = speakers.assign_speakers(segments, audio=audio)
     phased, spans = phases.segment_phases(with_roles)
     warnings = phases.phase_warnings(phased, spans, timed) + speakers.speaker_warnings(phased)
-    fields, evidence = summary.summarise(phased)
+    name = speakers.student_name(leerling, [(s.speaker, s.text) for s in phased])
+    fields, evidence = summary.summarise(phased, name=name)
     return Analysis(phased, spans, fields, evidence, warnings)
 
 
@@ -65,7 +66,7 @@ def read_input(
 
 
 def new_session(transcript: Transcript, leerling: str | None, bron: str, bestand: str | None) -> Session:
-    analysis = analyse(transcript.segments, audio=transcript.audio, timed=transcript.timed)
+    analysis = analyse(transcript.segments, audio=transcript.audio, timed=transcript.timed, leerling=leerling)
     duur = transcript.duration or max((s.end for s in transcript.segments), default=0.0)
     return Session(
         id=secrets.token_hex(4),
@@ -86,7 +87,7 @@ def new_session(transcript: Transcript, leerling: str | None, bron: str, bestand
 def reanalyse(session: Session) -> Session:
     """The stored segments through speakers, phases and summary again (audio is not kept: text and voices only)."""
     fresh = [replace(s, phase=None) for s in session.segments]
-    analysis = analyse(fresh, timed=not session.tijden_geschat)
+    analysis = analyse(fresh, timed=not session.tijden_geschat, leerling=session.leerling)
     return replace(
         session, segments=analysis.segments, phases=analysis.phases, summary=analysis.summary,
         evidence=analysis.evidence, warnings=analysis.warnings,

@@ -14,11 +14,11 @@ from html import escape
 from itertools import zip_longest
 from pathlib import Path
 
-from gesprekopname import config, jijvorm, transcripts
+from gesprekopname import config, jijvorm, speakers, transcripts
 from gesprekopname.errors import UserError
 from gesprekopname.segments import sentences
 from gesprekopname.transcripts import clock
-from gesprekopname.types import OVERIG, PHASES, ROLES, Session
+from gesprekopname.types import OVERIG, PHASES, ROLES, TOLD_ABOUT, Session
 
 ACTIEPLAN_MAX_WORDS = 150
 # Limits (words per answer, answers per list, words of the step itself and of each belemmering and oplossing),
@@ -452,20 +452,31 @@ def _told(lead: str, values: list[str], cap: int, a: dict) -> list[Block]:
 
 
 def _actieplan(data: dict, w: dict, cap: int, list_cap: int, step_cap: int) -> Document:
-    a, summary = w["actieplan"], data["summary"]
+    a, fields = w["actieplan"], _in_own_words(data)
 
     def part(key: str) -> Section:
-        values = _values(summary.get(key))[:list_cap]
+        values = _values(fields.get(key))[:list_cap]
         return Section(a[key]["kop"], _told(a[key]["zin"], values, cap, a) if values else [Text([a["anders"]])])
 
     sections = [
         part("ervaring"), part("kwaliteiten"), part("motieven"),
-        _next_step(summary, "vervolgstap" in data.get("bewerkt", []), w, cap, step_cap),
-        _if_hard(summary, w, step_cap, list_cap),
+        _next_step(fields, "vervolgstap" in data.get("bewerkt", []), w, cap, step_cap),
+        _if_hard(fields, w, step_cap, list_cap),
         Section(a["volgende_gesprek"]["kop"], [Text([a["volgende_gesprek"]["zin"]])]),
     ]
     intro = [a["intro"].format(datum=_date(data.get("datum"), with_time=False) or "")]
     return Document("actieplan", a["titel"], intro, sections)
+
+
+def _in_own_words(data: dict) -> dict:
+    """The summary with what it tells about the student by name ("Noor bleef rustig") in their own words again
+    ("Ik bleef rustig"), so the actieplan can say it to them ("Je bleef rustig")."""
+    name = speakers.student_name(data.get("leerling"), [(s["speaker"], s["text"]) for s in data["segments"]])
+    if not name:
+        return data["summary"]
+    told = {key: jijvorm.told_back(data["summary"][key], name) for key in TOLD_ABOUT
+            if data["summary"].get(key)}
+    return data["summary"] | told
 
 
 def _next_step(summary: dict, edited: bool, w: dict, cap: int, step_cap: int) -> Section:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -31,6 +32,7 @@ from gesprekopname.voices import voice_evidence
 BEGELEIDER, LEERLING = ROLES
 _FIXED = 50.0  # evidence for a role that a tag already decided
 _TOKEN = re.compile(r"[\w'-]+")
+_WORDS = re.compile(r"\w+")
 _TOUCHING = 0.02  # s: segments this close touch (times are rounded to milliseconds)
 _TOUCHING_SHARE = 2 / 3  # where more segments touch, touching is the recogniser's habit, not the speaker's
 STACK_FOLDS = 5  # the second stage learns from the first stage's verdicts on the fold it did not see
@@ -65,6 +67,51 @@ def _rules() -> dict:
             rules["cue_index"].setdefault(lemma, []).append(k)
     rules["aliassen"] = {role: set(names) for role, names in rules["aliassen"].items()}
     return rules
+
+
+_NAME_VOTES = 2  # one word opening a sentence mid-conversation is not enough
+_NAME = r"([A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?)"
+
+
+def student_name(leerling: str | None, said: Iterable[tuple[str | None, str]]) -> str | None:
+    """How to name the student in the summary: the first word of the name given when processing, when it is a
+    word of letters; without a name given, the one the begeleider calls the student by ("Hoi Selin", "...,
+    Mitchell?"), said more often than any other. None when neither is known, or when a code was given ("L17"):
+    a begeleider who keeps the student's name out of the records would not want the one heard written in.
+    `said`: (speaker, text) per segment."""
+    if leerling and leerling.strip():
+        given = leerling.split()[0]
+        return given[:1].upper() + given[1:] if given.isalpha() else None
+    said = list(said)
+    lower = {w for _, text in said for w in _WORDS.findall(text) if w.islower()}
+    votes: Counter[str] = Counter()
+    opening = True
+    for speaker, text in said:
+        if speaker != "begeleider":
+            continue
+        for pattern, weight in _addressing():
+            for found in pattern.finditer(text):
+                name, low = found.group(1), found.group(1).lower()
+                first = opening and found.start() == 0  # "Rayan, hé. Kom zitten."
+                # Any word may open a sentence ("Spannend."): elsewhere only one that is no Dutch word.
+                if (low in _rules()["aanspreken"]["geen_naam"] or low in lower
+                        or (weight == 1 and not first and simplemma.is_known(low, lang="nl"))):
+                    continue
+                votes[name] += weight + first
+        opening = False
+    ranked = votes.most_common(2) + [("", 0)]
+    return ranked[0][0] if ranked[0][1] >= _NAME_VOTES and ranked[0][1] > ranked[1][1] else None
+
+
+@cache
+def _addressing() -> list[tuple[re.Pattern, int]]:
+    """A greeting counts most, then a name that closes a sentence, then one that opens a turn or sentence."""
+    greetings = _alternatives(_rules()["aanspreken"]["groeten"])
+    return [
+        (re.compile(rf"(?i:\b(?:{greetings}))[,!]?\s+{_NAME}\b"), 3),
+        (re.compile(rf",\s+{_NAME}\s*[?.!]"), 2),
+        (re.compile(rf"(?:^|[.!?]\s+){_NAME}[.!,](?:\s|$)"), 1),
+    ]
 
 
 def _alternatives(phrases: list[str]) -> str:

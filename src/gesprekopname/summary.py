@@ -21,9 +21,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from gesprekopname import config, contact, fields, vervolgstap
+from gesprekopname import config, contact, fields, jijvorm, vervolgstap
 from gesprekopname.cache import cached
 from gesprekopname.examples import example_paths, read_example, school_folders
+from gesprekopname.segments import sentences
 from gesprekopname.sentences import (
     Rules,
     Unit,
@@ -46,7 +47,7 @@ from gesprekopname.sentences import (
     unrepeated,
     usable,
 )
-from gesprekopname.types import Evidence, Segment
+from gesprekopname.types import TOLD_ABOUT, Evidence, Segment
 
 STRING_FIELDS = ("ervaring", "rol", "verwachtingen", "inzicht", "vervolgstap", "wanneer", "contact")
 LIST_FIELDS = ("kwaliteiten", "motieven", "belemmeringen", "oplossingen", "competenties")
@@ -233,11 +234,12 @@ def _field_model(dirs: tuple[str, ...], rule_path: str | None, exclude: frozense
     return cached("velden", [rule_file, *paths], build)
 
 
-def summarise(segments: list[Segment], *, model: fields.FieldModel | None = None
+def summarise(segments: list[Segment], *, model: fields.FieldModel | None = None, name: str | None = None
               ) -> tuple[dict, dict[str, list[Evidence]]]:
     """The export's summary fields (None or [] = niet besproken) and, per field, the quotes that support
-    them; list fields have one Evidence per item, in order. `model` replaces the learned model (evaluation)."""
-    return decide(read(segments, model))
+    them; list fields have one Evidence per item, in order. `model` replaces the learned model (evaluation);
+    `name`: the student's, to tell the ervaring, rol and vervolgstap about them."""
+    return decide(read(segments, model), name=name)
 
 
 @dataclass
@@ -274,7 +276,8 @@ def _by_rules(units: list[Unit], r: Rules) -> dict[str, list[Unit]]:
     }
 
 
-def decide(reading: Reading, thresholds: dict[str, float] | None = None) -> tuple[dict, dict[str, list[Evidence]]]:
+def decide(reading: Reading, thresholds: dict[str, float] | None = None, name: str | None = None
+           ) -> tuple[dict, dict[str, list[Evidence]]]:
     """Values from the sentences the model finds likely enough (thresholds from samenvatting.yaml, tuned by
     cross-validation on the examples); below the threshold a field stays empty: a wrong value is worse."""
     r = rules()
@@ -286,7 +289,7 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None) -> tupl
 
     def put(field: str, value, used: list[Unit]) -> None:
         if value:
-            summary[field] = value
+            summary[field] = _about(value, used, name, r) if name and field in TOLD_ABOUT else value
             evidence[field] = evidence_of(used)
 
     def put_items(field: str, items: list[tuple[str, Unit]]) -> None:
@@ -370,6 +373,20 @@ def _widened(field: str, core: tuple[str | None, list[Unit]], units: list[Unit],
     parts = [value, *(clean(u.text, r) for u in more)]
     kept = unrepeated(parts, fixed=1)
     return as_sentences([parts[i] for i in kept]), [*used, *(more[i - 1] for i in kept[1:])]
+
+
+def _about(value: str, used: list[Unit], name: str, r: Rules) -> str:
+    """The student's own sentences in a value told about them ("Ik bleef rustig" -> "Noor bleef rustig"); one the
+    rules cannot turn stays as said, between quotes. The begeleider's sentences stay as they are: their "ik" is
+    the begeleider."""
+    theirs = [clean(u.text, r).lower() for u in used if u.speaker == "leerling"]
+    others = [clean(u.text, r).lower() for u in used if u.speaker != "leerling"]
+    told = []
+    for sentence in sentences(value):
+        said = sentence.rstrip(".!?…").lower()
+        own = any(said in text for text in theirs) and not any(said in text for text in others)
+        told.append(jijvorm.told_about(sentence, name) if own else sentence)
+    return " ".join(told)
 
 
 def _named(units: list[Unit], picked: list[int], r: Rules) -> tuple[str | None, list[Unit]]:

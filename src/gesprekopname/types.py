@@ -13,6 +13,9 @@ SUMMARY_FIELDS = (
     "vervolgstap", "wanneer", "contact", "belemmeringen", "oplossingen", "competenties",
 )
 LIST_FIELDS = frozenset({"kwaliteiten", "motieven", "belemmeringen", "oplossingen", "competenties"})
+# Written as a begeleider notes them, about the student by name ("Noor bleef rustig"); the lists stay in the
+# student's words ("ik kan goed luisteren").
+TOLD_ABOUT = ("ervaring", "rol", "vervolgstap")
 
 
 @dataclass
