@@ -280,6 +280,10 @@ def test_roles_on_recognised_audio(home, monkeypatch):
     (None, [("begeleider", "Wat deed je toen?"), ("begeleider", "Spannend. En toen?")], None),
     (None, [("leerling", "Hoi Ruud, zei ik.")], None),
     (None, [("begeleider", "Dag Roos."), ("leerling", "Een roos is een bloem.")], None),
+    (None, [("begeleider", "Ga naar de open dag Rechten.")], None),  # a greeting opens a sentence
+    # Not the classmate at the door whom the student addresses too; the name that opens the talk counts double.
+    (None, [("begeleider", "Kevin, kom zitten."), ("begeleider", "Binnen! O, Mo."), ("leerling", "Wat moet je, Mo?"),
+            ("begeleider", "Je hoort het, Mo.")], "Kevin"),
 ])
 def test_the_student_is_named_as_given_or_as_the_begeleider_addresses_them(leerling, said, name):
     assert speakers.student_name(leerling, said) == name

@@ -85,22 +85,32 @@ def student_name(leerling: str | None, said: Iterable[tuple[str | None, str]]) -
     said = list(said)
     lower = {w for _, text in said for w in _WORDS.findall(text) if w.islower()}
     votes: Counter[str] = Counter()
+    addressed_by_student: set[str] = set()  # "Wat moet je, Mo?": a classmate at the door
     opening = True
     for speaker, text in said:
-        if speaker != "begeleider":
-            continue
         for pattern, weight in _addressing():
             for found in pattern.finditer(text):
                 name, low = found.group(1), found.group(1).lower()
+                if speaker != "begeleider":
+                    addressed_by_student.add(name)
+                    continue
                 first = opening and found.start() == 0  # "Rayan, hé. Kom zitten."
                 # Any word may open a sentence ("Spannend."): elsewhere only one that is no Dutch word.
-                if (low in _rules()["aanspreken"]["geen_naam"] or low in lower
-                        or (weight == 1 and not first and simplemma.is_known(low, lang="nl"))):
+                if (low in _not_names() or low in lower
+                        or (weight < 3 and not first and simplemma.is_known(low, lang="nl"))):
                     continue
-                votes[name] += weight + first
-        opening = False
+                votes[name] += weight * (2 if first else 1)
+        opening = opening and speaker != "begeleider"
+    for name in addressed_by_student:
+        votes.pop(name, None)
     ranked = votes.most_common(2) + [("", 0)]
     return ranked[0][0] if ranked[0][1] >= _NAME_VOTES and ranked[0][1] > ranked[1][1] else None
+
+
+@cache
+def _not_names() -> frozenset[str]:
+    """Capitalised words that open a sentence but name nobody, the greetings among them ("Zo, ...")."""
+    return frozenset(_rules()["aanspreken"]["geen_naam"]) | frozenset(_rules()["aanspreken"]["groeten"])
 
 
 @cache
@@ -108,7 +118,7 @@ def _addressing() -> list[tuple[re.Pattern, int]]:
     """A greeting counts most, then a name that closes a sentence, then one that opens a turn or sentence."""
     greetings = _alternatives(_rules()["aanspreken"]["groeten"])
     return [
-        (re.compile(rf"(?i:\b(?:{greetings}))[,!]?\s+{_NAME}\b"), 3),
+        (re.compile(rf"(?:^|[.!?]\s+)(?i:{greetings})[,!]?\s+{_NAME}\b"), 3),  # not "open dag Rechten"
         (re.compile(rf",\s+{_NAME}\s*[?.!]"), 2),
         (re.compile(rf"(?:^|[.!?]\s+){_NAME}[.!,](?:\s|$)"), 1),
     ]
