@@ -246,10 +246,15 @@ def test_the_students_words_turn_to_the_jij_form_only_where_the_verb_is_sure(sai
     ("Ik ben bang dat ik het vergeet", "Noa is bang dat Noa het vergeet", None),
     ("Toen dacht ik aan mijn oma", "Toen dacht Noa aan Noa's oma", None),
     ("Ik zat achteraan en ik dacht na", "Noa zat achteraan en dacht na", "Ik zat achteraan en dacht na"),
+    ("Voor ik het wist, stond hij er", "Voor Noa het wist, stond hij er", None),  # not "Voort Noa"
+    ("Hij riep sneller dan ik", None, None),  # no verb with "ik": not "dant Noa"
     ("Ik bel aan en vraag of het mag", "Noa belt aan en vraagt of het mag", None),
     # "me" that is not the subject's own: "Dat lijkt Noa leuk" could not be told back ("Dat lijk ik leuk"?).
     ("Dat lijkt me leuk", None, None),
     ("Dus jij deed het", None, None),  # said to the student: its "ik" would be the begeleider
+    # After a colon someone speaks: their "ik" is their own.
+    ("Zij zei: dat doet de software, ik zit aan tafel", "Zij zei: dat doet de software, ik zit aan tafel", None),
+    ("Ik dacht: hoe weten ze dat", "Noa dacht: hoe weten ze dat", None),
 ])
 def test_the_students_words_are_told_about_them_by_name_and_back(said, about, back):
     assert jijvorm.about(said, "Noa") == about

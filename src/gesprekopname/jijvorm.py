@@ -138,7 +138,9 @@ def _turned(text: str, person: _Person) -> str | None:
     tokens = [text[a:b] for a, b in spans]
     out = list(tokens)
     anchors: set[int] = set()  # the subject and its verb: a pronoun right after them points back at it
-    for i, token in enumerate(tokens):
+    # After a colon someone speaks ("Zij zei: dat doet de software, ik zit ..."): their "ik" is their own.
+    said = tokens.index(":") if ":" in tokens else len(tokens)
+    for i, token in enumerate(tokens[:said]):
         low = token.lower()
         verb = _turn_verb(tokens, out, i, person) if person.is_subject(token) else None
         if verb is not None:
