@@ -276,6 +276,9 @@ def test_roles_on_recognised_audio(home, monkeypatch):
     # The name given when processing goes first; a code keeps the name out, also the one heard.
     ("sanne de Vries", [("begeleider", "Hoi Selin.")], "Sanne"),
     ("L17", [("begeleider", "Hoi Selin.")], None),
+    ("jan-willem", [], "Jan-Willem"),
+    (None, [("begeleider", "Hoi Şeyma, kom binnen.")], "Şeyma"),
+    (None, [("begeleider", "Goed gedaan, Özlem!")], "Özlem"),
     # A word opening a sentence later on is no name, nor is one the student says, nor one also said in lowercase.
     (None, [("begeleider", "Wat deed je toen?"), ("begeleider", "Spannend. En toen?")], None),
     (None, [("leerling", "Hoi Ruud, zei ik.")], None),

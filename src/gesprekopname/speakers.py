@@ -70,7 +70,7 @@ def _rules() -> dict:
 
 
 _NAME_VOTES = 2  # one word opening a sentence mid-conversation is not enough
-_NAME = r"([A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?)"
+_NAME = r"([^\W\d_]+(?:-[^\W\d_]+)?)"  # any script's letters: "Şeyma", "Jan-Willem"; see _is_name
 
 
 def student_name(leerling: str | None, said: Iterable[tuple[str | None, str]]) -> str | None:
@@ -80,8 +80,8 @@ def student_name(leerling: str | None, said: Iterable[tuple[str | None, str]]) -
     a begeleider who keeps the student's name out of the records would not want the one heard written in.
     `said`: (speaker, text) per segment."""
     if leerling and leerling.strip():
-        given = leerling.split()[0]
-        return given[:1].upper() + given[1:] if given.isalpha() else None
+        given = "-".join(part[:1].upper() + part[1:] for part in leerling.split()[0].split("-"))
+        return given if _is_name(given) else None
     said = list(said)
     lower = {w for _, text in said for w in _WORDS.findall(text) if w.islower()}
     votes: Counter[str] = Counter()
@@ -91,6 +91,8 @@ def student_name(leerling: str | None, said: Iterable[tuple[str | None, str]]) -
         for pattern, weight in _addressing():
             for found in pattern.finditer(text):
                 name, low = found.group(1), found.group(1).lower()
+                if not _is_name(name):
+                    continue
                 if speaker != "begeleider":
                     addressed_by_student.add(name)
                     continue
@@ -105,6 +107,12 @@ def student_name(leerling: str | None, said: Iterable[tuple[str | None, str]]) -
         votes.pop(name, None)
     ranked = votes.most_common(2) + [("", 0)]
     return ranked[0][0] if ranked[0][1] >= _NAME_VOTES and ranked[0][1] > ranked[1][1] else None
+
+
+def _is_name(word: str) -> bool:
+    """Written as a name: each part a capital and then lowercase letters ("Noa", "Jan-Willem", "Özlem")."""
+    return all(len(part) > 1 and part[0].isupper() and part[1:].isalpha() and part[1:].islower()
+               for part in word.split("-"))
 
 
 @cache
