@@ -66,7 +66,7 @@ def about(text: str, name: str) -> str | None:
     None where a verb could not be turned. Words said to the student ("Dus jij deed ...") are not turned: their
     "ik" is the begeleider."""
     r = rules()
-    if _said_to_student(text):
+    if said_to_student(text):
         return None
     verbs = r["werkwoorden"]["naam"]
     names = {"naam": name, "van": possessive(name)}
@@ -105,7 +105,7 @@ def told_about(sentence: str, name: str) -> str:
     turned = about(sentence, name)
     if turned is not None:
         return turned
-    return rules()["eigen_woorden"].format(tekst=sentence) if _first_person(sentence) else sentence
+    return as_said(sentence) if _first_person(sentence) else sentence
 
 
 def told_back(text: str, name: str) -> str:
@@ -115,6 +115,16 @@ def told_back(text: str, name: str) -> str:
         found.group(1) if (found := quoted.fullmatch(sentence)) else back(sentence, name) or sentence
         for sentence in sentences(text)
     )
+
+
+def as_said(text: str) -> str:
+    """The student's words as said, between quotes: where they could not be turned."""
+    return rules()["eigen_woorden"].format(tekst=text)
+
+
+def said_to_student(text: str) -> bool:
+    """Words said to the student ("Volgens mij werk jij netjes"): their "ik" and "mij" are the begeleider."""
+    return any(token.lower() in rules()["tegen_de_leerling"] for token in _TOKEN.findall(text))
 
 
 def _first_person(text: str) -> bool:
@@ -127,10 +137,6 @@ def possessive(name: str) -> str:
     if name[-1:].lower() in "sxz":
         return name + "'"
     return name + ("'s" if name[-1:].lower() in "aiouy" else "s")
-
-
-def _said_to_student(text: str) -> bool:
-    return any(token.lower() in rules()["tegen_de_leerling"] for token in _TOKEN.findall(text))
 
 
 def _turned(text: str, person: _Person) -> str | None:

@@ -431,24 +431,24 @@ def _shorten(text: str, cap: int, a: dict) -> str:
     return " ".join(kept).rstrip(".,;:") + "…"
 
 
-def _to_you(text: str, a: dict) -> str:
+def _to_you(text: str) -> str:
     """The student's words in the jij-form where the rules are sure of it, else quoted as said. Words already
     said to the student ("Volgens mij werk jij netjes") stay as they are: their "mij" is the begeleider."""
-    if re.search(r"\b(je|jij|jou|jouw|jezelf)\b", text, re.IGNORECASE):
-        return a["eigen_woorden"].format(tekst=text) if re.search(r"\bik\b", text, re.IGNORECASE) else text
-    return jijvorm.to_you(text) or a["eigen_woorden"].format(tekst=text)
+    if jijvorm.said_to_student(text):
+        return jijvorm.as_said(text) if re.search(r"\bik\b", text, re.IGNORECASE) else text
+    return jijvorm.to_you(text) or jijvorm.as_said(text)
 
 
 def _say(lead: str, value: str, cap: int, a: dict) -> str:
     text = _shorten(value, cap, a)
-    return f"{lead} {_to_you(text, a)}" + ("" if text.endswith("…") else ".")
+    return f"{lead} {_to_you(text)}" + ("" if text.endswith("…") else ".")
 
 
 def _told(lead: str, values: list[str], cap: int, a: dict) -> list[Block]:
     """One value in a sentence, several as a list under the lead: easier to read than "a, b en c"."""
     if len(values) == 1:
         return [Text([_say(lead, values[0], cap, a)])]
-    return [Text([lead]), Bullets([_capitalised(_to_you(_shorten(value, cap, a), a)) for value in values])]
+    return [Text([lead]), Bullets([_capitalised(_to_you(_shorten(value, cap, a))) for value in values])]
 
 
 def _actieplan(data: dict, w: dict, cap: int, list_cap: int, step_cap: int) -> Document:

@@ -28,11 +28,11 @@ from gesprekopname.examples import example_paths, read_example, school_folders
 from gesprekopname.segments import sentence_offsets, sentences, split_at
 from gesprekopname.types import ROLES, Segment, Word
 from gesprekopname.voices import voice_evidence
+from gesprekopname.words import WORD
 
 BEGELEIDER, LEERLING = ROLES
 _FIXED = 50.0  # evidence for a role that a tag already decided
 _TOKEN = re.compile(r"[\w'-]+")
-_WORDS = re.compile(r"\w+")
 _TOUCHING = 0.02  # s: segments this close touch (times are rounded to milliseconds)
 _TOUCHING_SHARE = 2 / 3  # where more segments touch, touching is the recogniser's habit, not the speaker's
 STACK_FOLDS = 5  # the second stage learns from the first stage's verdicts on the fold it did not see
@@ -83,7 +83,7 @@ def student_name(leerling: str | None, said: Iterable[tuple[str | None, str]]) -
         given = "-".join(part[:1].upper() + part[1:] for part in leerling.split()[0].split("-"))
         return given if _is_name(given) else None
     said = list(said)
-    lower = {w for _, text in said for w in _WORDS.findall(text) if w.islower()}
+    lower = {w for _, text in said for w in WORD.findall(text) if w.islower()}
     votes: Counter[str] = Counter()
     addressed_by_student: set[str] = set()  # "Wat moet je, Mo?": a classmate at the door
     opening = True
