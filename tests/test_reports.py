@@ -262,6 +262,28 @@ def test_the_students_words_are_told_about_them_by_name_and_back(said, about, ba
         assert jijvorm.back(about, "Noa") == (back or said)
 
 
+@pytest.mark.parametrize(("said", "about"), [
+    ("Dus jij stond achter de kassa", "Dus Noa stond achter de kassa"),
+    ("Dus je loopt volgende week een dienst mee", "Dus Noa loopt volgende week een dienst mee"),
+    ("Toen ging je gewoon door", "Toen ging Noa gewoon door"),  # the past: this "je" is the student
+    ("Kun jij dat laten zien", "Kan Noa dat laten zien"),  # back to the student: "Kan je dat laten zien"
+    ("Dus jij bent iemand die doorzet", "Dus Noa is iemand die doorzet"),
+    ("Dan heb jij het met jouw ouders besproken", "Dan heeft Noa het met Noa's ouders besproken"),
+    ("En Dennis liet jou zoeken", "En Dennis liet Noa zoeken"),
+    ("Op het mbo leer je ook e-bikes maken", None),  # "je" is anyone here: not "leert Noa"
+    ("Jesse, je stageweek zit erop", None),  # a possessive "je": "stageweek" is no verb
+    ("Ik bel je morgen", None),  # "je" is no subject here: not "Ik belt Noa morgen"
+    ("Jij vraagt je mentor of het mag", None),  # a possessive "je" (or one pointing back): not sure which
+    ("Dus, als ik het goed begrijp, jij wilt meelopen", None),  # the begeleider's own "ik" would be turned back
+])
+def test_the_begeleiders_words_to_the_student_are_told_about_them_and_back(said, about):
+    assert jijvorm.addressed_about(said, "Noa") == about
+    if about:
+        # The actieplan says it to the student again, in the plain "je".
+        plain = re.sub(r"\b(jij|jouw|jou)\b", "je", said).replace("Kun je", "Kan je")
+        assert jijvorm.to_you(jijvorm.back(about, "Noa")) == plain
+
+
 def test_actieplan_falls_back_kindly_and_invents_nothing(home):
     markdown = ok(run_cli("actieplan", save(home, known_session(summary={}, evidence={})), home=home))
     for title in PLAN_SECTIONS[:5]:

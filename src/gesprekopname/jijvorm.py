@@ -40,6 +40,7 @@ class _Person:
     pronouns: dict[str, str | None]  # None: a sentence with it stays as said
     reflexive: dict[str, str]  # right after the subject or its verb ("Ik voelde me klein")
     once: bool = False  # said once: "Noor zat achteraan en dacht", not "... en Noor dacht"
+    agree_before: Callable[[str, bool], str | None] | None = None  # the verb before the subject, if not as agree
 
 
 @cache
@@ -79,6 +80,62 @@ def about(text: str, name: str) -> str | None:
         reflexive=r["wederkerend"]["naam"],
         once=True,
     ))
+
+
+def addressed_about(text: str, name: str) -> str | None:
+    """The begeleider's words to the student told about them by name ("Dus jij stond achter de kassa" -> "Dus Noa
+    stond achter de kassa", "Dan loop je mee" -> "Dan loopt Noa mee"), or None where a verb or a "je" that is no
+    subject ("je mentor", "ik bel je") could not be turned with certainty, and where the begeleider speaks of
+    themselves too ("als ik het goed begrijp"): the actieplan, which turns the student's "ik" back to "je", would
+    turn theirs as well."""
+    r = rules()
+    if _first_person(text):
+        return None
+    names = {"naam": name, "van": possessive(name)}
+    jij = r["werkwoorden"]["jij"]
+    to_name = {jij[stem]: said for stem, said in r["werkwoorden"]["naam"].items() if stem in jij}
+    before_je = r["werkwoorden"]["naam"] | r["werkwoorden"]["voor_je"]
+    # "je" is often anyone ("Op het mbo leer je ..."): in the present only with "jij" (or "jou", "jouw") or in a
+    # summary ("Dus je pakt het systematisch aan") is it sure to be the student.
+    words = {token.lower() for token in _TOKEN.findall(text)}
+    anyone = not (words & set(r["zeker_aangesproken"]) or _TOKEN.findall(text.lower())[:1] == ["dus"])
+
+    def sure(agree: Callable[[str, bool], str | None]) -> Callable[[str, bool], str | None]:
+        return lambda word, guess: None if anyone and not _surely_past(word.lower(), to_name) else agree(word, guess)
+
+    return _turned(text, _Person(
+        is_subject=lambda token: token.lower() in ("je", "jij"),
+        subject=name,
+        agree=sure(lambda word, guess: _agree_addressed(word, to_name)),
+        inverted_agrees=True,
+        pronouns={k: v and v.format(**names) for k, v in r["voornaamwoorden"]["aangesproken"].items()},
+        reflexive=r["wederkerend"]["aangesproken"],
+        once=True,
+        # Before "je" the verb is said as with "ik": "loop je" -> "loopt Noa" ("kun je" -> "kan Noa").
+        agree_before=sure(lambda word, guess: _agree(word, before_je, guess)),
+    ))
+
+
+def _surely_past(word: str, present: dict[str, str]) -> bool:
+    """"stond", "werkte"; not "kunt" or "loopt", which the dictionary also leads to another form of the verb."""
+    if word in rules()["verleden"]:
+        return True
+    infinitive = lemma(word)
+    return _past(word) and word not in present and not (word.endswith("t") and word[:-1] in _stems(infinitive))
+
+
+def _agree_addressed(word: str, to_name: dict[str, str]) -> str | None:
+    """The form with a name of a verb said after "jij": "bent" -> "is", "loopt" and a past as they are. Only a sure
+    verb form: after "je" most words are a possessive's noun ("je stageweek zit erop")."""
+    low = word.lower()
+    if low in to_name:
+        return to_name[low]
+    if low in rules()["geen_werkwoord"]:
+        return None
+    infinitive = lemma(low)
+    if _is_past(low) or (low[-1:] in "td" and (low in _stems(infinitive) or low[:-1] in _stems(infinitive))):
+        return word
+    return None
 
 
 def back(text: str, name: str) -> str | None:
@@ -148,14 +205,18 @@ def _turned(text: str, person: _Person) -> str | None:
     said = tokens.index(":") if ":" in tokens else len(tokens)
     for i, token in enumerate(tokens[:said]):
         low = token.lower()
-        verb = _turn_verb(tokens, out, i, person) if person.is_subject(token) else None
+        # "Ik voelde me klein": right after the subject or its verb a pronoun points back at it.
+        pointing_back = low in person.reflexive and i - 1 in anchors
+        if person.is_subject(token) and i - 1 in anchors and not pointing_back:
+            return None  # "Jij voelde je klein": a "je" that may point back or be a possessive, not sure which
+        verb = _turn_verb(tokens, out, i, person) if person.is_subject(token) and not pointing_back else None
         if verb is not None:
             repeated = person.once and anchors and tokens[i - 1].lower() == "en" and verb == i + 1
             out[i] = "" if repeated else person.subject
             anchors |= {i, verb}
             if repeated:
                 continue
-        elif low in person.reflexive and i - 1 in anchors:
+        elif pointing_back:
             out[i] = person.reflexive[low]
         elif person.is_subject(token) or (low in person.pronouns and person.pronouns[low] is None):
             return None
@@ -177,11 +238,13 @@ def _turn_verb(tokens: list[str], out: list[str], i: int, person: _Person) -> in
     if before and before not in _CLAUSE_END and before not in r["nevenschikkend"]:
         if before in r["bijzin"]:
             return _turn_final_verb(tokens, out, i, person)
-        agreed = person.agree(tokens[i - 1], True)  # "Dan vraag ik"
+        if i > 1 and tokens[i - 2].lower() in r["onderwerp"]:  # "Ik bel je": the verb has its subject
+            return None
+        agreed = (person.agree_before or person.agree)(tokens[i - 1], True)  # "Dan vraag ik"
         if agreed is None:
             return None
         if person.inverted_agrees:
-            out[i - 1] = agreed
+            out[i - 1] = agreed[:1].upper() + agreed[1:] if tokens[i - 1][:1].isupper() else agreed
         return i - 1
     if i + 1 >= len(tokens):
         return None
@@ -261,7 +324,8 @@ def _agree_back(word: str, to_stem: dict[str, str], guess: bool) -> str | None:
         return None
     if low in rules()["verleden"]:
         return word
-    if low.endswith("t") and _present(low[:-1], guess):  # before the past: "vraagt" looks like one of "vragen"
+    # Before the past: "vraagt" looks like one of "vragen"; "zit" is a stem itself, not "zi" + t.
+    if low.endswith("t") and _present(low[:-1], guess) and not _present(low, False):
         return word[:-1]
     if _past(low):
         return word

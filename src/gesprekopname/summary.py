@@ -377,15 +377,16 @@ def _widened(field: str, core: tuple[str | None, list[Unit]], units: list[Unit],
 
 def _about(value: str, used: list[Unit], name: str, r: Rules) -> str:
     """The student's own sentences in a value told about them ("Ik bleef rustig" -> "Noor bleef rustig"); one the
-    rules cannot turn stays as said, between quotes. The begeleider's sentences stay as they are: their "ik" is
-    the begeleider."""
+    rules cannot turn stays as said, between quotes. The begeleider's words to the student are told about them
+    too ("Dus jij stond achter de kassa" -> "Dus Noor stond achter de kassa") where the rules are sure; else, and
+    where the begeleider speaks of themselves, they stay as they are."""
     theirs = [clean(u.text, r).lower() for u in used if u.speaker == "leerling"]
     others = [clean(u.text, r).lower() for u in used if u.speaker != "leerling"]
     told = []
     for sentence in sentences(value):
         said = sentence.rstrip(".!?…").lower()
         own = any(said in text for text in theirs) and not any(said in text for text in others)
-        told.append(jijvorm.told_about(sentence, name) if own else sentence)
+        told.append(jijvorm.told_about(sentence, name) if own else jijvorm.addressed_about(sentence, name) or sentence)
     return " ".join(told)
 
 
