@@ -97,8 +97,8 @@ def addressed_about(text: str, name: str) -> str | None:
     before_je = r["werkwoorden"]["naam"] | r["werkwoorden"]["voor_je"]
     # "je" is often anyone ("Op het mbo leer je ..."): in the present only with "jij" (or "jou", "jouw") or in a
     # summary ("Dus je pakt het systematisch aan") is it sure to be the student.
-    words = {token.lower() for token in _TOKEN.findall(text)}
-    anyone = not (words & set(r["zeker_aangesproken"]) or _TOKEN.findall(text.lower())[:1] == ["dus"])
+    words = [token.lower() for token in _TOKEN.findall(text)]
+    anyone = not (set(words) & set(r["zeker_aangesproken"]["woorden"]) or words[:1] == r["zeker_aangesproken"]["begin"])
 
     def sure(agree: Callable[[str, bool], str | None]) -> Callable[[str, bool], str | None]:
         return lambda word, guess: None if anyone and not _surely_past(word.lower(), to_name) else agree(word, guess)
@@ -120,8 +120,7 @@ def _surely_past(word: str, present: dict[str, str]) -> bool:
     """"stond", "werkte"; not "kunt" or "loopt", which the dictionary also leads to another form of the verb."""
     if word in rules()["verleden"]:
         return True
-    infinitive = lemma(word)
-    return _past(word) and word not in present and not (word.endswith("t") and word[:-1] in _stems(infinitive))
+    return _past(word) and word not in present and not _stem_and_t(word)
 
 
 def _agree_addressed(word: str, to_name: dict[str, str]) -> str | None:
@@ -132,10 +131,14 @@ def _agree_addressed(word: str, to_name: dict[str, str]) -> str | None:
         return to_name[low]
     if low in rules()["geen_werkwoord"]:
         return None
-    infinitive = lemma(low)
-    if _is_past(low) or (low[-1:] in "td" and (low in _stems(infinitive) or low[:-1] in _stems(infinitive))):
+    if _is_past(low) or _stem_and_t(low) or (low[-1:] in "td" and low in _stems(lemma(low))):  # "loopt", "zit"
         return word
     return None
+
+
+def _stem_and_t(word: str) -> bool:
+    """"loopt" (lopen), "vraagt" (vragen): a stem and its -t, the form with "jij" or a name."""
+    return word.endswith("t") and word[:-1] in _stems(lemma(word))
 
 
 def back(text: str, name: str) -> str | None:
