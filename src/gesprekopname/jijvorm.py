@@ -92,9 +92,7 @@ def addressed_about(text: str, name: str) -> str | None:
     if _first_person(text):
         return None
     names = {"naam": name, "van": possessive(name)}
-    jij = r["werkwoorden"]["jij"]
-    to_name = {jij[stem]: said for stem, said in r["werkwoorden"]["naam"].items() if stem in jij}
-    before_je = r["werkwoorden"]["naam"] | r["werkwoorden"]["voor_je"]
+    to_name, before_je = _addressed_forms()
     # "je" is often anyone ("Op het mbo leer je ..."): in the present only with "jij" (or "jou", "jouw") or in a
     # summary ("Dus je pakt het systematisch aan") is it sure to be the student.
     words = [token.lower() for token in _TOKEN.findall(text)]
@@ -116,11 +114,18 @@ def addressed_about(text: str, name: str) -> str | None:
     ))
 
 
+@cache
+def _addressed_forms() -> tuple[dict[str, str], dict[str, str]]:
+    """The verbs said with "jij" and their form with a name ("bent" -> "is"), and the forms with a name of the verbs
+    said before "je" ("kun" -> "kan")."""
+    verbs = rules()["werkwoorden"]
+    to_name = {verbs["jij"][stem]: said for stem, said in verbs["naam"].items() if stem in verbs["jij"]}
+    return to_name, verbs["naam"] | verbs["voor_je"]
+
+
 def _surely_past(word: str, present: dict[str, str]) -> bool:
     """"stond", "werkte"; not "kunt" or "loopt", which the dictionary also leads to another form of the verb."""
-    if word in rules()["verleden"]:
-        return True
-    return _past(word) and word not in present and not _stem_and_t(word)
+    return _is_past(word) and word not in present and not _stem_and_t(word)
 
 
 def _agree_addressed(word: str, to_name: dict[str, str]) -> str | None:
