@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import conditions  # noqa: E402
 from evaluate import dialog_paths, long_conversation  # noqa: E402  (also gives the run its throwaway data directory)
 
-from gesprekopname import phases, speakers, summary  # noqa: E402
+from gesprekopname import examples, phases, speakers, summary  # noqa: E402
 
 GOLD_FIELDS = ("ervaring", "rol", "kwaliteiten", "motieven", "inzicht",
                "vervolgstap", "wanneer", "contact", "belemmeringen", "oplossingen")
@@ -72,9 +72,9 @@ def student_name(reading: summary.Reading) -> str | None:
     return speakers.student_name(None, [(u.speaker, u.text) for u in reading.units])
 
 
-def read(segments, model=None, bank=None) -> summary.Reading:
+def read(segments, model=None, bank=None, known=None) -> summary.Reading:
     phased = phases.segment_phases(speakers.assign_speakers(segments), model=bank)[0]
-    return summary.read(phased, model)
+    return summary.read(phased, model, known)
 
 
 def readings(paths: list[Path], conds: tuple[str, ...], folds: int
@@ -87,9 +87,10 @@ def readings(paths: list[Path], conds: tuple[str, ...], folds: int
         held = frozenset(p.name for p in mine) if folds else frozenset()
         model = summary.field_model(exclude=held)
         bank = phases.build_bank(exclude=held) if folds else None
+        known = examples.spoken_words(exclude=held)
         for path in mine:
             dialog = conditions.load_dialog(path)
-            out += [(dialog, c, read(conditions.segments_for(dialog, c), model, bank)) for c in conds]
+            out += [(dialog, c, read(conditions.segments_for(dialog, c), model, bank, known)) for c in conds]
     return out
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import DEV_DIALOGUES, run_cli
 
-from gesprekopname import config, summary, vervolgstap
+from gesprekopname import config, summary, vervolgstap, words
 from gesprekopname.sentences import Unit
 from gesprekopname.summary import FIELDS, LIST_FIELDS, summarise
 from gesprekopname.types import Segment
@@ -193,6 +193,27 @@ def test_of_two_about_equally_likely_contacts_the_one_named_more_often_wins():
         ("activeren", "S", "Ik mail Ilse vandaag."),
     ))
     assert fields["contact"].startswith("Ilse")
+
+
+def test_a_name_misheard_once_is_read_as_said_elsewhere_and_the_quote_stays_as_heard():
+    segments = conversation(
+        ("vooruitkijken", "B", "Wat wil je nu gaan doen?"),
+        ("vooruitkijken", "S", "Een dag meelopen op de receptie van het hotel."),
+        ("activeren", "B", "Wie kan je daarbij helpen?"),
+        ("activeren", "S", "Marleen van de receptie kan me helpen."),
+        ("activeren", "B", "Hoe ga je Marleen benaderen?"),
+        ("activeren", "S", "Ik app Marleem vanavond."),
+    )
+    fields, evidence = summarise(segments)
+    assert fields["oplossingen"] == ["Ik app Marleen vanavond"]
+    assert quotes(evidence, "oplossingen") == ["Ik app Marleem vanavond."]
+
+
+def test_a_word_is_read_as_another_only_when_unknown_and_a_name_only_as_a_name():
+    said = ["Ik denk het wel.", "Denk je?", "Ik denk dat Henkie helpt.", "Ik dejk van wel.", "Toen anders."]
+    spelling = words.conversation_spelling(said, known=frozenset({"anders"}))
+    assert spelling == {"dejk": "denk"}  # "Henkie" is a name, "anders" a known word, "Toen" too short to tell
+    assert words.respelled("Dejk ik.", spelling) == "Denk ik."
 
 
 def test_the_person_the_student_agrees_to_ask_is_the_contact_over_a_person_of_the_story():

@@ -3,12 +3,14 @@ plus a school's own folders (config.toml: [fasen] voorbeelden = "map" or a list 
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from gesprekopname import config
 from gesprekopname.errors import UserError
 from gesprekopname.segments import sentences
 from gesprekopname.types import OVERIG, PHASES
+from gesprekopname.words import WORD
 
 ROLE = {"B": "begeleider", "S": "leerling"}
 
@@ -36,3 +38,11 @@ def read_example(path: Path) -> list[tuple[str, str, str]]:
         elif line[:2] in ("B:", "S:"):
             out += [(ROLE[line[0]], phase, s) for s in sentences(line[2:]) or [line[2:].strip()]]
     return out
+
+
+@cache
+def spoken_words(dirs: tuple[str, ...] = (), exclude: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Every word (lowercased) said in the example conversations, minus the files named in `exclude`: words a
+    dictionary may lack ("anders", "vooraf") and names ("Henk"), which are then never taken for misheard."""
+    return frozenset(word.lower() for path in example_paths(dirs) if path.name not in exclude
+                     for _, _, text in read_example(path) for word in WORD.findall(text))

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 from gesprekopname import config, fields
 from gesprekopname.segments import sentence_offsets
 from gesprekopname.types import Evidence, Segment
-from gesprekopname.words import content
+from gesprekopname.words import content, conversation_spelling, respelled
 
 LIKENESS = 80  # rapidfuzz ratio from which a question counts as one of a field's example questions
 _WORD = re.compile(r"\w+")
@@ -71,13 +71,14 @@ class Unit:
 
     start: float
     end: float
-    text: str
+    text: str  # as read: misheard words in the conversation's own spelling (words.conversation_spelling)
     speaker: str | None
     phase: str | None
     question: bool = False
     topic: str | None = None  # the field the last question asked for (for a question: its own field)
     group: int = -1  # which question this sentence answers (index of that question)
     echo: frozenset[str] = frozenset()  # "nagezegd" (the other says it back) and/or "zegt_na" (says it back)
+    said: str = ""  # verbatim, for the evidence
 
 
 def any_of(patterns: list[str]) -> re.Pattern:
@@ -167,9 +168,11 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def units_of(segments: list[Segment], r: Rules) -> list[Unit]:
+def units_of(segments: list[Segment], r: Rules, known: frozenset[str] | None = None) -> list[Unit]:
     """Sentences with times shared out by characters, then each question's field and each answer's topic,
-    and what is said back."""
+    and what is said back. With `known` words (a transcript), misheard words are read as the conversation
+    spells them elsewhere: a name heard three ways counts as one, and a value shows it as said most."""
+    spelling = conversation_spelling([seg.text for seg in segments], known) if known is not None else {}
     units = []
     for seg in segments:
         size = max(1, len(seg.text))
@@ -178,7 +181,7 @@ def units_of(segments: list[Segment], r: Rules) -> list[Unit]:
         for i, (offset, text) in enumerate(parts):
             end = parts[i + 1][0] if i + 1 < len(parts) else size
             units.append(Unit(round(seg.start + span * offset / size, 3), round(seg.start + span * end / size, 3),
-                              text.strip(), seg.speaker, seg.phase))
+                              respelled(text.strip(), spelling), seg.speaker, seg.phase, said=text.strip()))
     _mark_questions(units, r)
     _mark_echoes(units)
     return units
@@ -288,7 +291,7 @@ def usable(text: str, r: Rules) -> bool:
 
 def evidence_of(units: list[Unit]) -> list[Evidence]:
     """The sentences as evidence: when and verbatim what was said."""
-    return [Evidence(u.start, u.end, u.text) for u in units]
+    return [Evidence(u.start, u.end, u.said) for u in units]
 
 
 def joined(units: list[Unit], r: Rules, limit_words: int | None = None) -> tuple[str | None, list[Unit]]:

@@ -6,7 +6,8 @@ questions), what fillers, times, people, agreements, changes and deferrals look 
 would take each field from (the step and its time in vervolgstap.py, who helps in contact.py). A model learned
 from the example conversations (fields.py) then scores every sentence per field, with those rule signals among
 its features, so a paraphrased question or a misheard keyword still finds the answer. Values come from the
-sentences above a field's threshold (tuned by cross-validation on the examples), cleaned of fillers; evidence
+sentences above a field's threshold (tuned by cross-validation on the examples), cleaned of fillers, with a word
+misheard once in the spelling the conversation uses elsewhere (a name heard three ways is one name); evidence
 quotes the sentences verbatim. When nothing is likely enough, a field stays None ("niet besproken"): a wrong
 value is worse than none.
 """
@@ -23,7 +24,7 @@ import yaml
 
 from gesprekopname import config, contact, fields, jijvorm, vervolgstap
 from gesprekopname.cache import cached
-from gesprekopname.examples import example_paths, read_example, school_folders
+from gesprekopname.examples import example_paths, read_example, school_folders, spoken_words
 from gesprekopname.segments import sentences
 from gesprekopname.sentences import (
     Rules,
@@ -155,7 +156,7 @@ def _competences(units: list[Unit], summary: dict, evidence: dict[str, list[Evid
             pattern = any_of(spec["woorden"])
             unit = next((u for u in units if u.phase in (spec.get("fasen") or ()) and u.speaker != "begeleider"
                          and not u.question and pattern.search(u.text)), None)
-            hit = Evidence(unit.start, unit.end, unit.text) if unit else None
+            hit = Evidence(unit.start, unit.end, unit.said) if unit else None
         if hit:
             names.append(name)
             proof.append(hit)
@@ -251,9 +252,11 @@ class Reading:
     p: np.ndarray  # (sentences, fields.FIELDS)
 
 
-def read(segments: list[Segment], model: fields.FieldModel | None = None) -> Reading:
+def read(segments: list[Segment], model: fields.FieldModel | None = None, known: frozenset[str] | None = None
+         ) -> Reading:
+    """`known`: the words never taken for misheard (default: the example conversations')."""
     r = rules()
-    units = units_of(segments, r)
+    units = units_of(segments, r, spoken_words(school_folders()) if known is None else known)
     chosen = _by_rules(units, r)
     return Reading(units, chosen, fields.probabilities(model or field_model(), _rows(units, chosen, r)))
 
