@@ -465,6 +465,9 @@ def test_first_talking_with_parents_gives_no_step():
 @pytest.mark.parametrize("deferral", [
     "Je wilt eerst thuis het gesprek voeren, voordat je iets vastlegt.",
     "Jij denkt erover na, en de volgende keer kijken we verder.",
+    "Dan moet je dat eerst thuis even bespreken, lijkt me.",
+    "Misschien goed om daar eerst over te praten voordat we iets vastleggen.",
+    "Dan overleg je het eerst met je ouders en pakken we het daarna weer op.",
 ])
 def test_thinking_it_over_first_gives_no_step(deferral):
     fields, _ = summarise(conversation(
