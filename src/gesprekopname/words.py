@@ -30,16 +30,7 @@ def conversation_spelling(texts: list[str], known: frozenset[str]) -> dict[str, 
     """Misheard words read as the conversation's own spelling: a word neither the dictionary nor `known` (the
     example conversations' words) holds, one letter from a word said at least twice and more often ("mevrduw"
     -> "mevrouw", "Koem" -> "Koen"). A name is only read as another name ("Henk" is not "denk")."""
-    counts: dict[str, int] = {}
-    named: set[str] = set()
-    for text in texts:
-        after = 0  # where the word before ends: the text in between says whether a sentence starts
-        for match in WORD.finditer(text):
-            low = match.group().lower()
-            counts[low] = counts.get(low, 0) + 1
-            if match.group()[:1].isupper() and after and not _SENTENCE_END.search(text, after, match.start()):
-                named.add(low)
-            after = match.end()
+    counts, named = _counted(texts)
     near: dict[str, list[str]] = {}
     for token, n in counts.items():
         if n >= 2 and len(token) >= MIN_RESPELLED:
@@ -55,6 +46,21 @@ def conversation_spelling(texts: list[str], known: frozenset[str]) -> dict[str, 
             best = max(sorted(options), key=counts.__getitem__)
             out[token] = best[:1].upper() + best[1:] if best in named else best
     return out
+
+
+def _counted(texts: list[str]) -> tuple[dict[str, int], set[str]]:
+    """How often each word (lowercased) is said, and which are names: capitalised inside a sentence."""
+    counts: dict[str, int] = {}
+    named: set[str] = set()
+    for text in texts:
+        after = 0  # where the word before ends: the text in between says whether a sentence starts
+        for match in WORD.finditer(text):
+            low = match.group().lower()
+            counts[low] = counts.get(low, 0) + 1
+            if match.group()[:1].isupper() and after and not _SENTENCE_END.search(text, after, match.start()):
+                named.add(low)
+            after = match.end()
+    return counts, named
 
 
 def respelled(text: str, spelling: dict[str, str]) -> str:
