@@ -22,7 +22,7 @@ import simplemma
 
 from gesprekopname import config
 from gesprekopname.segments import sentences
-from gesprekopname.words import lemma
+from gesprekopname.words import capitalised, lemma
 
 _TOKEN = re.compile(r"[\w'-]+|[^\w\s]")
 _CLAUSE_END = frozenset(",;:.!?…")
@@ -233,7 +233,7 @@ def _turned(text: str, person: _Person) -> str | None:
         else:
             continue
         if i == 0 or tokens[i - 1] in ".!?":
-            out[i] = out[i][:1].upper() + out[i][1:]
+            out[i] = capitalised(out[i])
     for (a, b), word in reversed(list(zip(spans, out, strict=True))):
         text = text[:a] + word + (text[b:] if word else text[b:].lstrip())
     return text
@@ -252,7 +252,7 @@ def _turn_verb(tokens: list[str], out: list[str], i: int, person: _Person) -> in
         if agreed is None:
             return None
         if person.inverted_agrees:
-            out[i - 1] = agreed[:1].upper() + agreed[1:] if tokens[i - 1][:1].isupper() else agreed
+            out[i - 1] = capitalised(agreed) if tokens[i - 1][:1].isupper() else agreed
         return i - 1
     if i + 1 >= len(tokens):
         return None

@@ -19,6 +19,7 @@ from gesprekopname.errors import UserError
 from gesprekopname.segments import sentences
 from gesprekopname.transcripts import clock
 from gesprekopname.types import OVERIG, PHASES, ROLES, TOLD_ABOUT, Session
+from gesprekopname.words import capitalised
 
 ACTIEPLAN_MAX_WORDS = 150
 # Limits (words per answer, answers per list, words of the step itself and of each belemmering and oplossing),
@@ -154,11 +155,6 @@ def _values(value: object) -> list[str]:
     return [text for text in (str(item).strip() for item in items if item is not None) if text]
 
 
-def _capitalised(text: str) -> str:
-    """A list item starts with a capital, as the others do ("jij kijkt goed naar mensen" was a summary's part)."""
-    return text[:1].upper() + text[1:]
-
-
 def _describe(value: object, w: dict) -> str | None:
     """Begeleider or toestemming as the recording step stores it: text, yes/no, or a small record."""
     if isinstance(value, bool):
@@ -283,9 +279,10 @@ def _field_row(data: dict, key: str, label: str, w: dict) -> Row:
         return _plain_row(label, None, w["niet_besproken"])
     if len(values) == 1:  # its first quotes show it; all of them would retell the story
         return Row(label, [Item(values[0], quotes[:_QUOTES_PER_FIELD])])
+    # Each item starts with a capital, as the others do ("jij kijkt goed naar mensen" was a summary's part).
     if len(values) == len(quotes):
-        return Row(label, [Item(_capitalised(value), [quote]) for value, quote in zip(values, quotes, strict=True)])
-    return Row(label, [Item(_capitalised(value)) for value in values], quotes=quotes)
+        return Row(label, [Item(capitalised(value), [quote]) for value, quote in zip(values, quotes, strict=True)])
+    return Row(label, [Item(capitalised(value)) for value in values], quotes=quotes)
 
 
 def _fields(data: dict, labels: dict, w: dict, **options) -> Fields:
@@ -333,7 +330,7 @@ def _phase_section(phase: str, data: dict, w: dict) -> Section:
 
 def _obstacles(data: dict, w: dict) -> Table:
     b, summary, missing = w["verslag"]["belemmeringen"], data["summary"], w["niet_besproken"]
-    found = (map(_capitalised, _values(summary.get(key))) for key in ("belemmeringen", "oplossingen"))
+    found = (map(capitalised, _values(summary.get(key))) for key in ("belemmeringen", "oplossingen"))
     return Table([b["belemmering"], b["oplossing"]], [list(pair) for pair in zip_longest(*found, fillvalue=missing)]
                  or [[missing, missing]])
 
@@ -448,7 +445,7 @@ def _told(lead: str, values: list[str], cap: int, a: dict) -> list[Block]:
     """One value in a sentence, several as a list under the lead: easier to read than "a, b en c"."""
     if len(values) == 1:
         return [Text([_say(lead, values[0], cap, a)])]
-    return [Text([lead]), Bullets([_capitalised(_to_you(_shorten(value, cap, a))) for value in values])]
+    return [Text([lead]), Bullets([capitalised(_to_you(_shorten(value, cap, a))) for value in values])]
 
 
 def _actieplan(data: dict, w: dict, cap: int, list_cap: int, step_cap: int) -> Document:

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 from gesprekopname import config, fields
 from gesprekopname.segments import sentence_offsets
 from gesprekopname.types import Evidence, Segment
-from gesprekopname.words import content, conversation_spelling, respelled
+from gesprekopname.words import capitalised, content, conversation_spelling, respelled
 
 LIKENESS = 80  # rapidfuzz ratio from which a question counts as one of a field's example questions
 _WORD = re.compile(r"\w+")
@@ -311,7 +311,7 @@ def joined(units: list[Unit], r: Rules, limit_words: int | None = None) -> tuple
 
 def as_sentences(parts: list[str]) -> str | None:
     """Cleaned sentences as one value: each starts with a capital, as a clean may have cut its first word."""
-    return ". ".join(p[:1].upper() + p[1:] for p in parts) or None
+    return ". ".join(capitalised(p) for p in parts) or None
 
 
 def items_of(groups: list[list[Unit]], r: Rules, split: Callable[[str], list[str]] | None = None

@@ -28,7 +28,7 @@ from gesprekopname.examples import example_paths, read_example, school_folders
 from gesprekopname.segments import sentence_offsets, sentences, split_at
 from gesprekopname.types import ROLES, Segment, Word
 from gesprekopname.voices import voice_evidence
-from gesprekopname.words import WORD
+from gesprekopname.words import WORD, capitalised
 
 BEGELEIDER, LEERLING = ROLES
 _FIXED = 50.0  # evidence for a role that a tag already decided
@@ -80,7 +80,7 @@ def student_name(leerling: str | None, said: Iterable[tuple[str | None, str]]) -
     a begeleider who keeps the student's name out of the records would not want the one heard written in.
     `said`: (speaker, text) per segment."""
     if leerling and leerling.strip():
-        given = "-".join(part[:1].upper() + part[1:] for part in leerling.split()[0].split("-"))
+        given = "-".join(capitalised(part) for part in leerling.split()[0].split("-"))
         return given if _is_name(given) else None
     said = list(said)
     lower = {w for _, text in said for w in WORD.findall(text) if w.islower()}

@@ -12,6 +12,10 @@ _SENTENCE_END = re.compile(r"[.!?…:\"']")  # between two words: the second may
 MIN_RESPELLED = 4  # shorter words are too alike ("dat", "wat") to be told apart by the letters alone
 
 
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 @cache  # a conversation repeats its words; simplemma's lookup is the slow part of reading one
 def lemma(token: str) -> str:
     return simplemma.lemmatize(token, lang="nl").lower()
@@ -44,7 +48,7 @@ def conversation_spelling(texts: list[str], known: frozenset[str]) -> dict[str, 
                    if counts[u] > n and (token not in named or u in named)]
         if options:
             best = max(sorted(options), key=counts.__getitem__)
-            out[token] = best[:1].upper() + best[1:] if best in named else best
+            out[token] = capitalised(best) if best in named else best
     return out
 
 
@@ -68,6 +72,6 @@ def respelled(text: str, spelling: dict[str, str]) -> str:
     def fix(match: re.Match) -> str:
         word = match.group()
         new = spelling.get(word.lower(), word)
-        return new[:1].upper() + new[1:] if word[:1].isupper() else new
+        return capitalised(new) if word[:1].isupper() else new
 
     return WORD.sub(fix, text) if spelling else text
