@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from gesprekopname import config
+from gesprekopname.cache import cached
 from gesprekopname.errors import UserError
 from gesprekopname.segments import sentences
 from gesprekopname.types import OVERIG, PHASES
@@ -43,6 +44,8 @@ def read_example(path: Path) -> list[tuple[str, str, str]]:
 @cache
 def spoken_words(dirs: tuple[str, ...] = (), exclude: frozenset[str] = frozenset()) -> frozenset[str]:
     """Every word (lowercased) said in the example conversations, minus the files named in `exclude`: words a
-    dictionary may lack ("anders", "vooraf") and names ("Henk"), which are then never taken for misheard."""
-    return frozenset(word.lower() for path in example_paths(dirs) if path.name not in exclude
-                     for _, _, text in read_example(path) for word in WORD.findall(text))
+    dictionary may lack ("anders", "vooraf") and names ("Henk"), which are then never taken for misheard. Kept on
+    disk: reading every example again would cost each summary a noticeable part of a second."""
+    paths = [path for path in example_paths(dirs) if path.name not in exclude]
+    return cached("woorden", paths, lambda: frozenset(
+        word.lower() for path in paths for _, _, text in read_example(path) for word in WORD.findall(text)))
