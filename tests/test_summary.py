@@ -594,6 +594,21 @@ def test_a_quality_the_student_denies_or_a_nod_is_not_listed():
                    for item in fields["kwaliteiten"])
 
 
+def test_a_quality_the_begeleider_names_and_the_student_turns_down_is_not_listed():
+    fields, _ = summarise(conversation(
+        ("reflecteren", "B", "Wat deed jij hierin heel goed?"),
+        ("reflecteren", "S", "Ik werkte heel netjes, alles recht langs het touwtje."),
+        ("reflecteren", "B", "Ik denk trouwens ook dat je geduldig bent. Zo'n lange heg, stukje voor stukje."),
+        ("reflecteren", "S", "Nee. Ik wil snel klaar zijn."),
+        ("reflecteren", "B", "Wat mij ook opvalt: je raakte niet in paniek. Je bleef rustig."),
+        ("reflecteren", "S", "Nee, klopt."),
+    ))
+    assert any("netjes" in item for item in fields["kwaliteiten"])
+    assert not any("geduldig" in item for item in fields["kwaliteiten"])
+    # After the begeleider's own "niet", the student's "nee" agrees.
+    assert any("rustig" in item for item in fields["kwaliteiten"])
+
+
 def test_the_naming_question_asked_without_a_question_mark_still_gives_the_inzicht():
     # The phases may well cut before the answer: the prompt is what makes it the inzicht.
     fields, evidence = summarise(conversation(

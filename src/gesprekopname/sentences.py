@@ -37,6 +37,10 @@ class Rules:
     intro: re.Pattern
     empty: re.Pattern
     denied: re.Pattern  # a quality or motive the student says is not theirs ("geduldig ben ik niet")
+    turned_down: re.Pattern  # the student's reply that turns down what the begeleider said ("Nee.", "Mwah.")
+    about_student: re.Pattern  # a begeleider's sentence about the student ("je", "jij")
+    negation: re.Pattern  # after which "nee" agrees ("Je raakte niet in paniek." "Nee.")
+    check: re.Pattern  # a question that only checks what was said ("Herken je dat?")
     unfinished: re.Pattern  # a part of a summary that cannot stand alone ("jij bent iemand die")
     agreement: re.Pattern
     recorded: re.Pattern
@@ -123,6 +127,10 @@ def rules_from(path: str | None) -> Rules:
         intro=re.compile(r"^(?:(?:" + "|".join(raw["inleidingen"]) + r")\b[\s,.!:;…-]*)+", re.IGNORECASE),
         empty=re.compile(r"^(?:(?:" + "|".join(raw["leeg"]) + r")\b[\s,.!?;…]*)+$", re.IGNORECASE),
         denied=re.compile(r"(?<!\w)(?:" + "|".join(raw["ontkend"]) + r")$", re.IGNORECASE),
+        turned_down=re.compile(raw["afwijzing"]["antwoord"], re.IGNORECASE),
+        about_student=_words(raw["afwijzing"]["over_leerling"]),
+        negation=_words(raw["afwijzing"]["ontkenning"]),
+        check=any_of(raw["afwijzing"]["controle"]),
         unfinished=re.compile(r"(?<!\w)(?:" + "|".join(raw["onaf"]["einde"]) + r")$|^(?:"
                               + "|".join(raw["onaf"]["begin"]) + r")(?!\w)", re.IGNORECASE),
         agreement=any_of(raw["afspraak"] + raw["vastleggen"]),

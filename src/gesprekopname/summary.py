@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, partial
+from itertools import takewhile
 from pathlib import Path
 
 import numpy as np
@@ -415,14 +416,34 @@ def _list_items(units: list[Unit], col: dict[str, np.ndarray], likely: dict[str,
             summed_up = unit.speaker == "begeleider" and _SUMMARY_START.match(unit.text)
             parts = partial(_list_parts, r=r) if summed_up else None
             for value, used in items_of([[unit]], r, parts):
-                if ((field in DENIABLE and (r.denied.search(value) or asks(unit, r))) or _trails_off(unit, value, r)
-                        or not _says_something(value)):
+                if ((field in DENIABLE and (r.denied.search(value) or asks(unit, r) or _turned_down(units, i, r)))
+                        or _trails_off(unit, value, r) or not _says_something(value)):
                     continue
                 words = set(tokens(value))
                 if not any(words <= have for have in said):
                     out[field].append((value, used))
                     said.append(words)
     return out
+
+
+def _turned_down(units: list[Unit], i: int, r: Rules) -> bool:
+    """The begeleider's last word about the student in a turn, which the student's reply turns down ("Ik denk dat je
+    geduldig bent. Zo'n lange heg." "Nee.") and does not then accept ("Mwah. Ja."). Not after a negation in the
+    turn ("Je raakte niet in paniek." "Nee."), where "nee" agrees, nor where the turn ends in a question other
+    than a check ("Herken je dat?"): the reply answers that question."""
+    if units[i].speaker != "begeleider":
+        return False
+    start, end = i, i
+    while start > 0 and units[start - 1].speaker == "begeleider":
+        start -= 1
+    while end + 1 < len(units) and units[end + 1].speaker == "begeleider":
+        end += 1
+    turn, reply = units[start:end + 1], list(takewhile(lambda u: u.speaker == "leerling", units[end + 1:]))
+    claims = [u for u in turn if not u.question and r.about_student.search(u.text)]
+    return (bool(reply) and claims[-1:] == [units[i]] and bool(r.turned_down.match(reply[0].text.strip()))
+            and not any(r.consent.match(u.text.strip()) for u in reply)
+            and not any(r.negation.search(u.text) for u in turn)
+            and (not turn[-1].question or bool(r.check.search(turn[-1].text))))
 
 
 def _says_something(value: str) -> bool:
