@@ -128,6 +128,14 @@ def test_talk_about_grades_is_overig():
     assert phase_of(segments, "vegen en koffie") == "terugkijken"
 
 
+def test_a_compound_the_models_do_not_know_is_read_as_the_known_word_it_ends_in():
+    bank = phases.bank()
+    assert "woordjestoets" not in bank.words and "toets" in bank.words
+    read = phases._read_with(phases._units(talk("B: Hoe ging je woordjestoets?", "S: Een zes.")), bank)
+    assert "toets" in read[0].lemmas
+    assert "zes" in read[1].lemmas  # too short to be the end of a compound: stays itself
+
+
 def test_a_conversation_may_open_in_a_later_phase():
     dialog = conditions.load_dialog(OWN / "phases-toekomst.dialog")
     segments, spans = phases.segment_phases(conditions.segments_for(dialog, "T1"))

@@ -22,6 +22,7 @@ where the phase changes mid-segment.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -43,6 +44,7 @@ _SAY_KEYS = ("antwoorden", "woorden")
 
 NB_CAP = 5.0  # bounds one sentence's cue-bank lemma evidence, so a long story cannot outvote a cue
 FUZZY_FROM = 70  # a ratio of lemmatised question strings below this is no likeness
+COMPOUND_HEAD = 4  # the shortest last part of a compound that is read as the word it is ("toets" in "leestoets")
 WINDOW = 5  # sentences either side whose words count as context (the local topic)
 CONTEXT_FADE = 0.7  # a context word's value per sentence further away: the nearest neighbours say most
 QUESTION_REACH = 6  # sentences after a question that still count as answering it
@@ -92,7 +94,7 @@ class Bank:
     weights: np.ndarray  # (dense + sparse columns, labels)
     log_prior: np.ndarray  # log share of each label among the examples' sentences
     costs: dict[str, float]  # the decoder's phase-change costs
-    words: tuple[str, ...]  # every known lemma, to correct misrecognised ones
+    words: tuple[str, ...]  # the lemmas the models know (sorted), to read misrecognised words and compounds as
     stack: np.ndarray  # (second-stage columns, labels): the second regression's weights
     change_index: dict[str, int]  # feature name -> column of the change model (after the bias)
     change: np.ndarray  # (1 + features, 2): the change model's weights
@@ -203,14 +205,26 @@ def _units(segments: list[Segment]) -> list[_Unit]:
             for i, seg in enumerate(segments) for pos, sentence in sentence_offsets(seg.text)]
 
 
-def _known(lemma: str, words: frozenset[str] | tuple[str, ...], corrections: dict[str, str]) -> str:
-    """A misrecognised word ("uitproberren") taken for the known word it nearly is; remembered per bank."""
+def _known(lemma: str, words: tuple[str, ...], corrections: dict[str, str]) -> str:
+    """A misrecognised word ("uitproberren") taken for the known word it nearly is, else a compound for the known
+    word it ends in ("leestoets" for "toets"); remembered per bank. `words` is sorted."""
     if len(lemma) < 5 or not words:
         return lemma
     if lemma not in corrections:
         match = process.extractOne(lemma, words, scorer=fuzz.ratio, score_cutoff=85)
-        corrections[lemma] = match[0] if match else lemma
+        corrections[lemma] = match[0] if match else _compound_head(lemma, words) or lemma
     return corrections[lemma]
+
+
+def _compound_head(word: str, words: tuple[str, ...]) -> str | None:
+    """The longest known word of at least COMPOUND_HEAD letters that `word` ends in after at least three others:
+    in Dutch the last part of a compound says what it is."""
+    for cut in range(3, len(word) - COMPOUND_HEAD + 1):
+        head = word[cut:]
+        at = bisect_left(words, head)
+        if at < len(words) and words[at] == head:
+            return head
+    return None
 
 
 def _is_past(token: str, lemma: str, past: frozenset[str]) -> bool:
