@@ -609,6 +609,17 @@ def test_a_quality_the_begeleider_names_and_the_student_turns_down_is_not_listed
     assert any("rustig" in item for item in fields["kwaliteiten"])
 
 
+@pytest.mark.parametrize("reply,kept", [("Nee.", False), ("Nee hoor. Ja, eigenlijk wel.", True)])
+def test_a_no_taken_back_keeps_the_quality(reply, kept):
+    fields, _ = summarise(conversation(
+        ("reflecteren", "B", "Wat deed jij hierin heel goed?"),
+        ("reflecteren", "S", "Ik werkte heel netjes, alles recht langs het touwtje."),
+        ("reflecteren", "B", "Dus je bent ook precies."),
+        ("reflecteren", "S", reply),
+    ))
+    assert any("precies" in item for item in fields["kwaliteiten"]) == kept
+
+
 def test_the_naming_question_asked_without_a_question_mark_still_gives_the_inzicht():
     # The phases may well cut before the answer: the prompt is what makes it the inzicht.
     fields, evidence = summarise(conversation(

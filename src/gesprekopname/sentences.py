@@ -37,7 +37,7 @@ class Rules:
     intro: re.Pattern
     empty: re.Pattern
     denied: re.Pattern  # a quality or motive the student says is not theirs ("geduldig ben ik niet")
-    turned_down: re.Pattern  # the student's reply that turns down what the begeleider said ("Nee.", "Mwah.")
+    turned_down: re.Pattern  # the student's reply that turns down what the begeleider said ("Nee.", "Niet echt.")
     about_student: re.Pattern  # a begeleider's sentence about the student ("je", "jij")
     negation: re.Pattern  # after which "nee" agrees ("Je raakte niet in paniek." "Nee.")
     check: re.Pattern  # a question that only checks what was said ("Herken je dat?")

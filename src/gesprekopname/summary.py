@@ -428,7 +428,7 @@ def _list_items(units: list[Unit], col: dict[str, np.ndarray], likely: dict[str,
 
 def _turned_down(units: list[Unit], i: int, r: Rules) -> bool:
     """The begeleider's last word about the student in a turn, which the student's reply turns down ("Ik denk dat je
-    geduldig bent. Zo'n lange heg." "Nee.") and does not then accept ("Mwah. Ja."). Not after a negation in the
+    geduldig bent. Zo'n lange heg." "Nee.") and does not then accept ("Nee hoor. Ja, wel."). Not after a negation in the
     turn ("Je raakte niet in paniek." "Nee."), where "nee" agrees, nor where the turn ends in a question other
     than a check ("Herken je dat?"): the reply answers that question."""
     if units[i].speaker != "begeleider":
