@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -36,9 +37,9 @@ def ensure_data_dir() -> Path:
     os.umask(0o077)
     try:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        probe = path / ".schrijftest"
-        probe.write_bytes(b"")
-        probe.unlink()
+        # A probe of its own per process: runs started together must not remove each other's.
+        with tempfile.TemporaryFile(dir=path):
+            pass
     except OSError as exc:
         raise UserError(
             f"De datamap {path} is niet beschrijfbaar ({reason(exc)}). "
