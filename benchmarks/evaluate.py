@@ -1,6 +1,6 @@
 """Phase accuracy per conversation and condition (T1/T2/T3), role accuracy for T2, and segmentation speed.
 
-    /work/venv/bin/python benchmarks/evaluate.py [--set dev|hard|vers|structuur|blind|all|voorbeelden]
+    /work/venv/bin/python benchmarks/evaluate.py [--set dev|hard|vers|structuur|blind|blind2|all|voorbeelden]
         [--zonder NAAM ...]
 
 --set voorbeelden scores each example conversation (prompts/voorbeelden) with a model trained without it
@@ -27,22 +27,21 @@ import conditions  # noqa: E402
 from gesprekopname import examples, phases, speakers  # noqa: E402
 from gesprekopname.types import Segment  # noqa: E402
 
-HARD = Path(__file__).parent / "data" / "hard"
-FRESH = Path(__file__).parent / "data" / "vers"
-STRUCTURE = Path(__file__).parent / "data" / "structuur"
-BLIND = Path(__file__).parent / "data" / "blind"
+DATA = Path(__file__).parent / "data"  # one folder per test set: hard, vers, structuur, blind, blind2
 CONDITIONS = ("T1", "T2", "T3")
 
 
+def set_names() -> tuple[str, ...]:
+    """What --set takes: dev, each test set's folder, all of those, or the example conversations."""
+    return ("dev", *sorted(p.name for p in DATA.iterdir() if p.is_dir()), "all", "voorbeelden")
+
+
 def dialog_paths(which: str) -> list[Path]:
-    dev = conditions.dev_dialogs()
-    hard = sorted(HARD.glob("*.dialog"))
-    fresh = sorted(FRESH.glob("*.dialog"))
-    structure = sorted(STRUCTURE.glob("*.dialog"))
-    blind = sorted(BLIND.glob("*.dialog"))
-    return {"dev": dev, "hard": hard, "vers": fresh, "structuur": structure, "blind": blind,
-            "all": dev + hard + fresh + structure + blind,
-            "voorbeelden": examples.example_paths()}[which]
+    if which == "voorbeelden":
+        return examples.example_paths()
+    names = set_names()[:-2] if which == "all" else (which,)
+    return [p for name in names for p in
+            (conditions.dev_dialogs() if name == "dev" else sorted((DATA / name).glob("*.dialog")))]
 
 
 def analyse(segments: list[Segment], model: phases.Bank) -> list[Segment]:
@@ -96,8 +95,7 @@ def timing() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default="dev",
-                        choices=("dev", "hard", "vers", "structuur", "blind", "all", "voorbeelden"))
+    parser.add_argument("--set", default="dev", choices=set_names())
     parser.add_argument("--zonder", nargs="*", default=(), metavar="NAAM", help="example files to leave out")
     args = parser.parse_args()
     evaluate(dialog_paths(args.set), args.set == "voorbeelden", frozenset(args.zonder))

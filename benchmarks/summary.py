@@ -1,6 +1,6 @@
 """Summary fields against the gold of .dialog files, per condition (T1/T2/T3), and the summary's speed.
 
-    /work/venv/bin/python benchmarks/summary.py [--set dev|voorbeelden|hard|vers|structuur|blind]
+    /work/venv/bin/python benchmarks/summary.py [--set dev|voorbeelden|hard|vers|structuur|blind|blind2]
         [--condities T1 T3] [-v] [--folds 5] [--afstemmen] [--snelheid] [--streng]
 
 The whole analysis runs as in the pipeline (speakers, phases, summary). dev and hard are held out: the models
@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import conditions  # noqa: E402
-from evaluate import dialog_paths, long_conversation  # noqa: E402  (also gives the run its throwaway data directory)
+from evaluate import dialog_paths, long_conversation, set_names  # noqa: E402  (also gives the run its throwaway data directory)
 
 from gesprekopname import examples, phases, speakers, summary  # noqa: E402
 
@@ -165,7 +165,7 @@ def timing() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=("dev", "hard", "vers", "structuur", "blind", "voorbeelden"), default="dev")
+    parser.add_argument("--set", choices=[s for s in set_names() if s != "all"], default="dev")
     parser.add_argument("--condities", nargs="*", default=("T1", "T2", "T3"))
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds for --set voorbeelden")
     parser.add_argument("--afstemmen", action="store_true", help="tune the thresholds on the folds (voorbeelden)")
