@@ -594,10 +594,14 @@ def test_a_quality_the_student_denies_or_a_nod_is_not_listed():
                    for item in fields["kwaliteiten"])
 
 
+# The student's own quality, before the begeleider offers more.
+NETJES = (("reflecteren", "B", "Wat deed jij hierin heel goed?"),
+          ("reflecteren", "S", "Ik werkte heel netjes, alles recht langs het touwtje."))
+
+
 def test_a_quality_the_begeleider_names_and_the_student_turns_down_is_not_listed():
     fields, _ = summarise(conversation(
-        ("reflecteren", "B", "Wat deed jij hierin heel goed?"),
-        ("reflecteren", "S", "Ik werkte heel netjes, alles recht langs het touwtje."),
+        *NETJES,
         ("reflecteren", "B", "Ik denk trouwens ook dat je geduldig bent. Zo'n lange heg, stukje voor stukje."),
         ("reflecteren", "S", "Nee. Ik wil snel klaar zijn."),
         ("reflecteren", "B", "Wat mij ook opvalt: je raakte niet in paniek. Je bleef rustig."),
@@ -611,12 +615,8 @@ def test_a_quality_the_begeleider_names_and_the_student_turns_down_is_not_listed
 
 @pytest.mark.parametrize("reply,kept", [("Nee.", False), ("Nee hoor. Ja, eigenlijk wel.", True)])
 def test_a_no_taken_back_keeps_the_quality(reply, kept):
-    fields, _ = summarise(conversation(
-        ("reflecteren", "B", "Wat deed jij hierin heel goed?"),
-        ("reflecteren", "S", "Ik werkte heel netjes, alles recht langs het touwtje."),
-        ("reflecteren", "B", "Dus je bent ook precies."),
-        ("reflecteren", "S", reply),
-    ))
+    offered = (("reflecteren", "B", "Dus je bent ook precies."), ("reflecteren", "S", reply))
+    fields, _ = summarise(conversation(*NETJES, *offered))
     assert any("precies" in item for item in fields["kwaliteiten"]) == kept
 
 
