@@ -39,7 +39,7 @@ def set_names() -> tuple[str, ...]:
 def dialog_paths(which: str) -> list[Path]:
     if which == "voorbeelden":
         return examples.example_paths()
-    names = set_names()[:-2] if which == "all" else (which,)
+    names = [name for name in set_names() if name not in ("all", "voorbeelden")] if which == "all" else [which]
     return [p for name in names for p in
             (conditions.dev_dialogs() if name == "dev" else sorted((DATA / name).glob("*.dialog")))]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, partial
-from itertools import takewhile
+from itertools import islice, takewhile
 from pathlib import Path
 
 import numpy as np
@@ -438,7 +438,8 @@ def _turned_down(units: list[Unit], i: int, r: Rules) -> bool:
         start -= 1
     while end + 1 < len(units) and units[end + 1].speaker == "begeleider":
         end += 1
-    turn, reply = units[start:end + 1], list(takewhile(lambda u: u.speaker == "leerling", units[end + 1:]))
+    turn = units[start:end + 1]
+    reply = list(takewhile(lambda u: u.speaker == "leerling", islice(units, end + 1, None)))  # no copy of the rest
     claims = [u for u in turn if not u.question and r.about_student.search(u.text)]
     return (bool(reply) and claims[-1:] == [units[i]] and bool(r.turned_down.match(reply[0].text.strip()))
             and not any(r.consent.match(u.text.strip()) for u in reply)
