@@ -62,12 +62,16 @@ def test_spans_are_contiguous_runs():
 
 
 def test_a_paraphrased_cue_still_switches_phase():
+    """Each phase as long as a phase in a real conversation: one question and a two-word answer at the very end
+    (six seconds, under the 20 s the tool warns about) may be an aside."""
     segments, _ = phases.segment_phases(talk(
         *STORY,
         "B: Als je er nu op terugkijkt, waar ben je dan achteraf stiekem het meest trots op?",
         "S: Dat ik rustig bleef.",
         "B: En waar zou je daarna graag eens gaan kijken, welke opleiding trekt je?",
         "S: Dierenartsassistent misschien.",
+        "B: En waar zou je dat kunnen zien?",
+        "S: Op de open dag van het ROC, in maart.",
     ))
     assert phase_of(segments, "trots") == "reflecteren"
     assert phase_of(segments, "rustig") == "reflecteren"
