@@ -117,6 +117,33 @@ def test_a_short_phase_yields_a_warning():
     assert any(w.startswith("Reflecteren duurde maar") for w in phases.phase_warnings(segments, spans))
 
 
+def test_a_conversation_without_any_cue_question_is_all_overig_with_a_warning():
+    segments, spans = phases.segment_phases(talk(
+        "B: Goedemorgen.",
+        "S: Goedemorgen.",
+        "B: Het rooster is veranderd, wiskunde is nu het derde uur.",
+        "S: Oké. En de toets van vrijdag?",
+        "B: Die gaat gewoon door.",
+    ))
+    assert {s.phase for s in segments} == {"overig"}
+    warnings = phases.phase_warnings(segments, spans)
+    assert "100% van het gesprek ging over iets anders dan de loopbaan (cijfers, rooster, planning)." in warnings
+    assert not any("Nederlands" in w for w in warnings)
+
+
+def test_a_conversation_in_english_gets_a_warning():
+    segments, spans = phases.segment_phases(talk(
+        "B: Hi Sam, how was your internship at the bakery?",
+        "S: It was great. I decorated a hundred cupcakes for a wedding.",
+        "B: What does that say about you?",
+        "S: That I am patient and precise.",
+    ))
+    warnings = phases.phase_warnings(segments, spans)
+    assert warnings[0].startswith("Dit gesprek lijkt niet in het Nederlands gevoerd (")
+    dutch = phases.segment_phases(talk(*STORY))
+    assert not any("Nederlands" in w for w in phases.phase_warnings(*dutch))
+
+
 def test_a_brief_return_is_kept():
     dialog = conditions.load_dialog(OWN / "phases-garage.dialog")
     segments, spans = phases.segment_phases(conditions.segments_for(dialog, "T1"))
@@ -182,6 +209,24 @@ def test_a_schools_extra_cue_file_is_used(fresh_home):
     (fresh_home / "config.toml").write_text(f'[fasen]\nextra = ["{extra}"]\n', encoding="utf-8")
     config.settings.cache_clear()
     assert phase_of(phases.segment_phases(talk(*lines))[0], "sprokkel") == "reflecteren"
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ("reflecteren:\n  vragen:\n    - Wat ging goed?\n   - kapot\n", " is geen geldige YAML (regel 4, kolom 4)."),
+    ("reflecteren:\n  vragen:\n    - Dan de vraag: hoe nu verder\n", ", regel 3: elke regel is één zin of woord"),
+    ("reflectie:\n  vragen:\n    - Wat ging goed?\n", ", regel 1: onbekende sectie 'reflectie'"),
+    ("reflecteren:\n  vragen: Wat ging goed?\n", ", regel 2: 'vragen' moet een lijst zijn"),
+    ("- Wat ging goed?\n", ", regel 1: verwacht secties"),
+    ("reflecteren:\n  vraagjes:\n    - Wat ging goed?\n", ", regel 2: onder 'reflecteren' horen alleen vragen"),
+])
+def test_a_broken_school_cue_file_is_named_with_its_line_and_skipped(fresh_home, content, says):
+    extra = fresh_home / "eigen-fasen.yaml"
+    extra.write_text(content, encoding="utf-8")
+    (fresh_home / "config.toml").write_text(f'[fasen]\nextra = ["{extra}"]\n', encoding="utf-8")
+    config.settings.cache_clear()
+    warnings = phases.phase_warnings([], [])
+    assert len(warnings) == 1 and warnings[0].startswith(f"{extra}{says}")
+    assert warnings[0].endswith("Dit bestand is overgeslagen: de ingebouwde cuevragen zijn gebruikt.")
 
 
 def test_a_schools_example_conversations_are_learned_from(fresh_home):

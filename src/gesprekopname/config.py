@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import tempfile
 import tomllib
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -75,9 +77,22 @@ def load_prompt(name: str) -> dict | list:
 
 def load_yaml_file(path: Path) -> dict | list:
     """A school's own YAML file (named in config.toml)."""
+    return _parsed(path, yaml.load)
+
+
+def yaml_file_tree(path: Path) -> yaml.Node | None:
+    """The same file as YAML nodes, which know their line: to say where a school's file is wrong."""
+    return _parsed(path, yaml.compose)
+
+
+def _parsed(path: Path, parse: Callable[..., Any]) -> Any:  # yaml.load or yaml.compose
     try:
-        return yaml.load(Path(path).expanduser().read_text(encoding="utf-8"), Loader=_LOADER)
+        return parse(Path(path).expanduser().read_text(encoding="utf-8"), Loader=_LOADER)
     except OSError as exc:
         raise UserError(f"Kan {path} niet lezen: {reason(exc)}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path} is geen tekstbestand in UTF-8.") from None
     except yaml.YAMLError as exc:
-        raise UserError(f"{path} is geen geldige YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (regel {mark.line + 1}, kolom {mark.column + 1})" if mark else ""
+        raise UserError(f"{path} is geen geldige YAML{where}.") from None

@@ -28,11 +28,14 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import simplemma
+import yaml
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
 from gesprekopname import config
 from gesprekopname.cache import cached
+from gesprekopname.errors import UserError
 from gesprekopname.examples import example_paths, read_example, school_folders
 from gesprekopname.segments import sentence_offsets, split_at
 from gesprekopname.types import OVERIG, PHASES, PhaseSpan, Segment
@@ -41,6 +44,7 @@ from gesprekopname.words import WORD, lemma, lemmas
 LABELS = (*PHASES, OVERIG)
 _ASK_KEYS = ("vragen", "overgangen", "woorden")
 _SAY_KEYS = ("antwoorden", "woorden")
+_PHRASE_KEYS = ("vragen", "overgangen", "antwoorden", "woorden")
 
 NB_CAP = 5.0  # bounds one sentence's cue-bank lemma evidence, so a long story cannot outvote a cue
 FUZZY_FROM = 70  # a ratio of lemmatised question strings below this is no likeness
@@ -66,6 +70,7 @@ CHANGE_L2 = 0.0003  # the change model has few inputs per step and changes are r
 # T1), but the summary, learned on labelled phases, then loses on unseen conversations (hard 0.781 -> 0.769 T1).
 CHANGE = 0.5
 CHANGE_CLIP = 5.0  # bounds one step's change evidence, so no single phrase forces a change
+DUTCH_SAMPLE = 5000  # words read to tell whether a conversation is in Dutch (a ten-hour one need not be read whole)
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,7 @@ class Cues:
     settings: dict
     messages: dict
     lines: tuple[tuple[str, str, str], ...]  # (speaker, label, phrase): the bank's phrases as training lines
+    problems: tuple[str, ...] = ()  # what is wrong with a school's cue file that was skipped
 
 
 @dataclass(frozen=True)
@@ -126,11 +132,46 @@ def bank() -> Bank:
     return build_bank(_setting_paths("extra"), school_folders())
 
 
+def _school_cues(path: Path, ours: dict) -> dict:
+    """A school's cue file, checked against ours: only our sections, each of the same kind (a list, a mapping),
+    and under a phase only lists of phrases. A UserError names the file and the line of what is wrong."""
+    tree = config.yaml_file_tree(path)
+    if tree is None:
+        return {}
+    kinds = {list: yaml.SequenceNode, dict: yaml.MappingNode}
+
+    def wrong(node: yaml.Node, what: str) -> UserError:
+        return UserError(f"{path}, regel {node.start_mark.line + 1}: {what}.")
+
+    if not isinstance(tree, yaml.MappingNode):
+        raise wrong(tree, "verwacht secties, zoals 'reflecteren:' met daaronder 'vragen:'")
+    for key, value in tree.value:
+        if key.value not in ours:
+            raise wrong(key, f"onbekende sectie '{key.value}' (bekend: {', '.join(ours)})")
+        kind = kinds.get(type(ours[key.value]))
+        if kind and not isinstance(value, kind):
+            raise wrong(value, f"'{key.value}' moet {'een lijst' if kind is yaml.SequenceNode else 'secties'} bevatten")
+        for name, phrases in value.value if key.value in LABELS else ():
+            if name.value not in _PHRASE_KEYS:
+                raise wrong(name, f"onder '{key.value}' horen alleen {', '.join(_PHRASE_KEYS)}")
+            if not isinstance(phrases, yaml.SequenceNode):
+                raise wrong(phrases, f"'{name.value}' moet een lijst zijn, elke regel met '- '")
+            for phrase in phrases.value:
+                if not isinstance(phrase, yaml.ScalarNode):
+                    raise wrong(phrase, "elke regel is één zin of woord (een zin met een dubbele punt tussen "
+                                        "aanhalingstekens)")
+    return config.load_yaml_file(path)
+
+
 @cache
 def _cues(extra_paths: tuple[str, ...]) -> Cues:
     raw = config.load_prompt("fasen.yaml")
+    ours, problems = raw, []
     for path in extra_paths:
-        raw = _merge(raw, config.load_yaml_file(Path(path)))
+        try:
+            raw = _merge(raw, _school_cues(Path(path), ours))
+        except UserError as exc:  # the built-in bank still works; the begeleider hears which file was skipped
+            problems.append(str(exc))
     stop = frozenset(lemma(w) for w in raw["stopwoorden"]) | frozenset(raw["stopwoorden"])
     ask_docs = [_phrases(raw, label, _ASK_KEYS) for label in LABELS]
     say_docs = [_phrases(raw, label, _SAY_KEYS) for label in LABELS]
@@ -155,6 +196,7 @@ def _cues(extra_paths: tuple[str, ...]) -> Cues:
         lines=tuple((speaker, label, str(p)) for label in LABELS for speaker, keys in
                     (("begeleider", ("vragen", "overgangen")), ("leerling", ("antwoorden",)))
                     for p in _phrases(raw, label, keys)),
+        problems=tuple(problems),
     )
 
 
@@ -708,16 +750,20 @@ def _spans(segments: list[Segment]) -> list[PhaseSpan]:
 
 
 def phase_warnings(segments: list[Segment], spans: list[PhaseSpan], timed: bool = True) -> list[str]:
-    """Dutch warnings for the begeleider: a phase not discussed, a phase that was very short (`timed`: only where
-    the times were said, not estimated from the words), much overig."""
-    if not spans:
-        return []
+    """Dutch warnings for the begeleider: a school's cue file that was skipped, a conversation not in Dutch, a
+    phase not discussed, a phase that was very short (`timed`: only where the times were said, not estimated
+    from the words), much overig."""
     cues = _cues(_setting_paths("extra"))
     words, minimum = cues.messages, float(cues.settings.get("minimale_duur", 20))
+    out = [words["eigen_bestand"].format(fout=problem) for problem in cues.problems]
+    if not spans:
+        return out
+    dutch = _dutch_share(segments)
+    if 100 * dutch < float(cues.settings.get("nederlands_min", 50)):
+        out.append(words["andere_taal"].format(procent=round(100 * dutch)))
     duration = {label: 0.0 for label in LABELS}
     for span in spans:
         duration[span.phase] += span.end - span.start
-    out = []
     for phase in PHASES:
         if duration[phase] == 0:
             out.append(words["ontbreekt"][phase])
@@ -728,3 +774,9 @@ def phase_warnings(segments: list[Segment], spans: list[PhaseSpan], timed: bool 
     if share > float(cues.settings.get("overig_max", 25)):
         out.append(words["overig"].format(procent=round(share)))
     return out
+
+
+def _dutch_share(segments: list[Segment]) -> float:
+    """The share of the words that are Dutch, from the first DUTCH_SAMPLE: enough to tell the language."""
+    said = [w for s in segments for w in WORD.findall(s.text)][:DUTCH_SAMPLE]
+    return simplemma.in_target_language(" ".join(said), lang="nl") if said else 1.0
