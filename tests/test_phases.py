@@ -117,6 +117,15 @@ def test_a_short_phase_yields_a_warning():
     assert any(w.startswith("Reflecteren duurde maar") for w in phases.phase_warnings(segments, spans))
 
 
+def test_an_empty_transcript_has_no_phases_and_a_single_segment_one():
+    assert phases.segment_phases([]) == ([], [])
+    segments, spans = phases.segment_phases(talk("B: Hoe was je stage bij de bakker?"))
+    assert [s.phase for s in segments] == ["terugkijken"] and [s.phase for s in spans] == ["terugkijken"]
+    warnings = phases.phase_warnings(segments, spans)
+    assert "Terugkijken duurde maar 2 seconden." in warnings
+    assert sum(w.startswith(("Reflecteren niet", "Vooruitkijken niet", "Activeren niet")) for w in warnings) == 3
+
+
 def test_a_conversation_without_any_cue_question_is_all_overig_with_a_warning():
     segments, spans = phases.segment_phases(talk(
         "B: Goedemorgen.",
