@@ -222,11 +222,12 @@ def test_a_schools_extra_cue_file_is_used(fresh_home):
 
 @pytest.mark.parametrize(("content", "says"), [
     ("reflecteren:\n  vragen:\n    - Wat ging goed?\n   - kapot\n", " is geen geldige YAML (regel 4, kolom 4)."),
-    ("reflecteren:\n  vragen:\n    - Dan de vraag: hoe nu verder\n", ", regel 3: elke regel is één zin of woord"),
-    ("reflectie:\n  vragen:\n    - Wat ging goed?\n", ", regel 1: onbekende sectie 'reflectie'"),
+    ("reflecteren:\n  vragen:\n    - Dan de vraag: hoe nu verder\n",
+     ", regel 3: elke regel onder 'vragen' is één tekst (een tekst met een dubbele punt erin tussen"),
+    ("reflectie:\n  vragen:\n    - Wat ging goed?\n", ", regel 1: onbekende sleutel 'reflectie' (bekend: terugkijken,"),
     ("reflecteren:\n  vragen: Wat ging goed?\n", ", regel 2: 'vragen' moet een lijst zijn"),
-    ("- Wat ging goed?\n", ", regel 1: verwacht secties"),
-    ("reflecteren:\n  vraagjes:\n    - Wat ging goed?\n", ", regel 2: onder 'reflecteren' horen alleen vragen"),
+    ("- Wat ging goed?\n", ", regel 1: verwacht sleutels met een waarde"),
+    ("reflecteren:\n  vraagjes:\n    - Goed?\n", ", regel 2: onbekende sleutel 'vraagjes' onder 'reflecteren' ("),
 ])
 def test_a_broken_school_cue_file_is_named_with_its_line_and_skipped(fresh_home, content, says):
     extra = fresh_home / "eigen-fasen.yaml"

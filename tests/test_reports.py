@@ -182,6 +182,31 @@ def test_a_school_can_change_the_wording_in_its_own_file(home, tmp_path):
     assert "**Rol van de leerling:** _nog niet besproken_" in markdown and "## Terugkijken" in markdown
 
 
+@pytest.mark.parametrize(("content", "says"), [
+    ("actieplan: 3\n", ", regel 1: onder 'actieplan' horen sleutels met een waarde."),
+    ("verslag:\n  titel: [Verslag, Het Baken]\n", ", regel 2: 'titel' is één tekst"),
+    ("verslagen:\n  titel: Verslag\n", ", regel 1: onbekende sleutel 'verslagen' (bekend: niet_besproken,"),
+])
+def test_a_schools_wording_file_with_a_mistake_is_refused_with_its_line(home, tmp_path, content, says):
+    own = tmp_path / "eigen-verslag.yaml"
+    own.write_text(content, encoding="utf-8")
+    with (home / "config.toml").open("a", encoding="utf-8") as config:
+        config.write(f'\n[verslag]\ntekst = "{own}"\n')
+    result = run_cli("verslag", save(home, known_session()), home=home)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"Fout: {own}{says}")
+
+
+def test_a_schools_wording_file_may_show_more_fields_in_a_phase(home, tmp_path):
+    own = tmp_path / "eigen-verslag.yaml"
+    own.write_text("verslag:\n  velden:\n    vooruitkijken:\n      verwachtingen: Wat er verwacht werd\n",
+                   encoding="utf-8")
+    with (home / "config.toml").open("a", encoding="utf-8") as config:
+        config.write(f'\n[verslag]\ntekst = "{own}"\n')
+    markdown = ok(run_cli("verslag", save(home, known_session()), home=home))
+    assert "Wat er verwacht werd" in section(markdown, "Vooruitkijken")
+
+
 # ---------------------------------------------------------------- the actieplan through the CLI
 
 

@@ -85,6 +85,43 @@ def yaml_file_tree(path: Path) -> yaml.Node | None:
     return _parsed(path, yaml.compose)
 
 
+def load_like(path: Path, ours: dict, open_groups: frozenset[str] = frozenset()) -> dict:
+    """A school's own YAML file, checked against ours: only our keys, each value of the kind ours has (a text, a
+    list, a group of keys); in a group named in `open_groups`, and in the groups under it, keys of the school's own
+    are allowed too. A UserError names the file and the line of what is wrong."""
+    tree = yaml_file_tree(path)
+    if tree is None:
+        return {}
+    _check_like(path, tree, ours, "", open_groups, False)
+    return load_yaml_file(path)
+
+
+def _check_like(path: Path, node: yaml.Node, ours: Any, name: str, open_groups: frozenset[str], open_: bool,
+                in_list: bool = False) -> None:
+    def wrong(at: yaml.Node, what: str) -> UserError:
+        return UserError(f"{path}, regel {at.start_mark.line + 1}: {what}.")
+
+    open_ = open_ or name in open_groups
+    if isinstance(ours, dict):
+        if not isinstance(node, yaml.MappingNode):
+            raise wrong(node, f"onder '{name}' horen sleutels met een waarde" if name else
+                        "verwacht sleutels met een waarde, zoals in het ingebouwde bestand")
+        for key, value in node.value:
+            if key.value in ours:
+                _check_like(path, value, ours[key.value], str(key.value), open_groups, open_)
+            elif not open_:
+                under = f" onder '{name}'" if name else ""
+                raise wrong(key, f"onbekende sleutel '{key.value}'{under} (bekend: {', '.join(map(str, ours))})")
+    elif isinstance(ours, list):
+        if not isinstance(node, yaml.SequenceNode):
+            raise wrong(node, f"'{name}' moet een lijst zijn, elke regel met '- '")
+        for item in node.value:
+            _check_like(path, item, ours[0] if ours else "", name, open_groups, open_, in_list=True)
+    elif not isinstance(node, yaml.ScalarNode):
+        said = f"elke regel onder '{name}'" if in_list else f"'{name}'"
+        raise wrong(node, f"{said} is één tekst (een tekst met een dubbele punt erin tussen aanhalingstekens)")
+
+
 def _parsed(path: Path, parse: Callable[..., Any]) -> Any:  # yaml.load or yaml.compose
     try:
         return parse(Path(path).expanduser().read_text(encoding="utf-8"), Loader=_LOADER)

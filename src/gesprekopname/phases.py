@@ -29,7 +29,6 @@ from pathlib import Path
 
 import numpy as np
 import simplemma
-import yaml
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
@@ -44,7 +43,7 @@ from gesprekopname.words import WORD, lemma, lemmas
 LABELS = (*PHASES, OVERIG)
 _ASK_KEYS = ("vragen", "overgangen", "woorden")
 _SAY_KEYS = ("antwoorden", "woorden")
-_PHRASE_KEYS = ("vragen", "overgangen", "antwoorden", "woorden")
+_OPEN_GROUPS = frozenset({"instellingen"})  # a school may set a decoder cost ours leaves to the examples
 
 NB_CAP = 5.0  # bounds one sentence's cue-bank lemma evidence, so a long story cannot outvote a cue
 FUZZY_FROM = 70  # a ratio of lemmatised question strings below this is no likeness
@@ -132,44 +131,13 @@ def bank() -> Bank:
     return build_bank(_setting_paths("extra"), school_folders())
 
 
-def _school_cues(path: Path, ours: dict) -> dict:
-    """A school's cue file, checked against ours: only our sections, each of the same kind (a list, a mapping),
-    and under a phase only lists of phrases. A UserError names the file and the line of what is wrong."""
-    tree = config.yaml_file_tree(path)
-    if tree is None:
-        return {}
-    kinds = {list: yaml.SequenceNode, dict: yaml.MappingNode}
-
-    def wrong(node: yaml.Node, what: str) -> UserError:
-        return UserError(f"{path}, regel {node.start_mark.line + 1}: {what}.")
-
-    if not isinstance(tree, yaml.MappingNode):
-        raise wrong(tree, "verwacht secties, zoals 'reflecteren:' met daaronder 'vragen:'")
-    for key, value in tree.value:
-        if key.value not in ours:
-            raise wrong(key, f"onbekende sectie '{key.value}' (bekend: {', '.join(ours)})")
-        kind = kinds.get(type(ours[key.value]))
-        if kind and not isinstance(value, kind):
-            raise wrong(value, f"'{key.value}' moet {'een lijst' if kind is yaml.SequenceNode else 'secties'} bevatten")
-        for name, phrases in value.value if key.value in LABELS else ():
-            if name.value not in _PHRASE_KEYS:
-                raise wrong(name, f"onder '{key.value}' horen alleen {', '.join(_PHRASE_KEYS)}")
-            if not isinstance(phrases, yaml.SequenceNode):
-                raise wrong(phrases, f"'{name.value}' moet een lijst zijn, elke regel met '- '")
-            for phrase in phrases.value:
-                if not isinstance(phrase, yaml.ScalarNode):
-                    raise wrong(phrase, "elke regel is één zin of woord (een zin met een dubbele punt tussen "
-                                        "aanhalingstekens)")
-    return config.load_yaml_file(path)
-
-
 @cache
 def _cues(extra_paths: tuple[str, ...]) -> Cues:
     raw = config.load_prompt("fasen.yaml")
     ours, problems = raw, []
     for path in extra_paths:
         try:
-            raw = _merge(raw, _school_cues(Path(path), ours))
+            raw = _merge(raw, config.load_like(Path(path), ours, _OPEN_GROUPS))
         except UserError as exc:  # the built-in bank still works; the begeleider hears which file was skipped
             problems.append(str(exc))
     stop = frozenset(lemma(w) for w in raw["stopwoorden"]) | frozenset(raw["stopwoorden"])

@@ -15,7 +15,6 @@ from itertools import zip_longest
 from pathlib import Path
 
 from gesprekopname import config, jijvorm, speakers, transcripts
-from gesprekopname.errors import UserError
 from gesprekopname.segments import sentences
 from gesprekopname.transcripts import clock
 from gesprekopname.types import OVERIG, PHASES, ROLES, TOLD_ABOUT, Session
@@ -45,10 +44,8 @@ def wording() -> dict:
     own_path = config.settings().get("verslag", {}).get("tekst")
     if not own_path:
         return text
-    own = config.load_yaml_file(Path(own_path))
-    if not isinstance(own, dict):
-        raise UserError(f"{own_path} moet dezelfde opbouw hebben als prompts/verslag.yaml (sleutels met tekst).")
-    return _overlay(text, own)
+    # A school may show fields of its own choosing per phase ("velden"); every other key must be one of ours.
+    return _overlay(text, config.load_like(Path(own_path), text, frozenset({"velden"})))
 
 
 def _overlay(base: dict, own: dict) -> dict:
