@@ -171,12 +171,18 @@ def test_verslag_html_is_self_contained_and_escapes_transcript_text(home):
     assert "<bloedde>" not in page and "<i>dat" not in page
 
 
-def test_a_school_can_change_the_wording_in_its_own_file(home, tmp_path):
+def own_wording(home: Path, tmp_path: Path, text: str) -> Path:
+    """A school's wording file holding `text`, named in the data directory's config.toml."""
     own = tmp_path / "eigen-verslag.yaml"
-    own.write_text("verslag:\n  titel: Verslag LOB-gesprek Het Baken\nniet_besproken: nog niet besproken\n",
-                   encoding="utf-8")
+    own.write_text(text, encoding="utf-8")
     with (home / "config.toml").open("a", encoding="utf-8") as config:
         config.write(f'\n[verslag]\ntekst = "{own}"\n')
+    return own
+
+
+def test_a_school_can_change_the_wording_in_its_own_file(home, tmp_path):
+    own_wording(home, tmp_path, "verslag:\n  titel: Verslag LOB-gesprek Het Baken\n"
+                                "niet_besproken: nog niet besproken\n")
     markdown = ok(run_cli("verslag", save(home, known_session()), home=home))
     assert markdown.startswith("# Verslag LOB-gesprek Het Baken\n")
     assert "**Rol van de leerling:** _nog niet besproken_" in markdown and "## Terugkijken" in markdown
@@ -188,21 +194,14 @@ def test_a_school_can_change_the_wording_in_its_own_file(home, tmp_path):
     ("verslagen:\n  titel: Verslag\n", ", regel 1: onbekende sleutel 'verslagen' (bekend: niet_besproken,"),
 ])
 def test_a_schools_wording_file_with_a_mistake_is_refused_with_its_line(home, tmp_path, content, says):
-    own = tmp_path / "eigen-verslag.yaml"
-    own.write_text(content, encoding="utf-8")
-    with (home / "config.toml").open("a", encoding="utf-8") as config:
-        config.write(f'\n[verslag]\ntekst = "{own}"\n')
+    own = own_wording(home, tmp_path, content)
     result = run_cli("verslag", save(home, known_session()), home=home)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith(f"Fout: {own}{says}")
 
 
 def test_a_schools_wording_file_may_show_more_fields_in_a_phase(home, tmp_path):
-    own = tmp_path / "eigen-verslag.yaml"
-    own.write_text("verslag:\n  velden:\n    vooruitkijken:\n      verwachtingen: Wat er verwacht werd\n",
-                   encoding="utf-8")
-    with (home / "config.toml").open("a", encoding="utf-8") as config:
-        config.write(f'\n[verslag]\ntekst = "{own}"\n')
+    own_wording(home, tmp_path, "verslag:\n  velden:\n    vooruitkijken:\n      verwachtingen: Wat er verwacht werd\n")
     markdown = ok(run_cli("verslag", save(home, known_session()), home=home))
     assert "Wat er verwacht werd" in section(markdown, "Vooruitkijken")
 
