@@ -93,7 +93,7 @@ def load_like(path: Path, ours: dict, open_groups: frozenset[str] = frozenset())
     if tree is None:
         return {}
     _check_like(path, tree, ours, "", open_groups, False)
-    return load_yaml_file(path)
+    return _LOADER("").construct_document(tree)  # the tree checked, not the file read a second time
 
 
 def _check_like(path: Path, node: yaml.Node, ours: Any, name: str, open_groups: frozenset[str], open_: bool,

@@ -25,6 +25,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from functools import cache
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -746,5 +747,5 @@ def phase_warnings(segments: list[Segment], spans: list[PhaseSpan], timed: bool 
 
 def _dutch_share(segments: list[Segment]) -> float:
     """The share of the words that are Dutch, from the first DUTCH_SAMPLE: enough to tell the language."""
-    said = [w for s in segments for w in WORD.findall(s.text)][:DUTCH_SAMPLE]
+    said = list(islice((w for s in segments for w in WORD.findall(s.text)), DUTCH_SAMPLE))
     return simplemma.in_target_language(" ".join(said), lang="nl") if said else 1.0
