@@ -133,6 +133,20 @@ def test_a_broken_school_cue_file_is_named_and_the_built_in_bank_still_works(hom
     assert [p["phase"] for p in session["phases"]][:2] == ["terugkijken", "reflecteren"]
 
 
+def test_a_broken_school_summary_file_is_named_and_the_built_in_rules_still_summarise(home, tmp_path):
+    own = tmp_path / "eigen-samenvatting.yaml"
+    own.write_text("drempels:\n  kwaliteiten: hoog\n", encoding="utf-8")
+    with (home / "config.toml").open("a", encoding="utf-8") as config:
+        config.write(f'[samenvatting]\nbestand = "{own}"\n')
+    result = run_cli("verwerken", str(CONVERSATION), "--json", home=home)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    named = f"{own}, regel 2: 'hoog' is geen getal. Dit bestand is overgeslagen"
+    assert f"Let op: {named}" in result.stderr
+    session = json.loads(result.stdout)
+    assert any(w.startswith(named) for w in session["warnings"])
+    assert session["summary"]["vervolgstap"] and session["summary"]["kwaliteiten"]
+
+
 def test_lijst_json_lists_sessions_with_id_leerling_datum_duur(home):
     session_id = run_cli("verwerken", str(CONVERSATION), "--leerling", "Noor", home=home).stdout.strip()
     rows = json.loads(run_cli("lijst", "--json", home=home).stdout)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import DEV_DIALOGUES, run_cli
 
-from gesprekopname import config, summary, vervolgstap, words
+from gesprekopname import config, sentences, summary, vervolgstap, words
 from gesprekopname.sentences import Unit
 from gesprekopname.summary import FIELDS, LIST_FIELDS, summarise
 from gesprekopname.types import Segment
@@ -880,3 +880,43 @@ def test_dev_set_t1_floor(tmp_path, monkeypatch):
     scores = field_scores(DEV_DIALOGUES, ("T1",))["T1"]
     assert sum(scores.values()) / len(scores) >= 0.88
     assert scores["vervolgstap"] >= 0.85
+
+
+@pytest.fixture
+def own_rules(tmp_path, monkeypatch):
+    """Writes a school's own summary file, names it in config.toml and returns the rules the summary uses."""
+    def write(content: str):
+        path = tmp_path / "onze-samenvatting.yaml"
+        path.write_text(content, encoding="utf-8")
+        (tmp_path / "config.toml").write_text(f'[samenvatting]\nbestand = "{path}"\n', encoding="utf-8")
+        config.settings.cache_clear()
+        return path, sentences.rules()
+
+    monkeypatch.setenv("GESPREKOPNAME_HOME", str(tmp_path))
+    yield write
+    config.settings.cache_clear()
+
+
+def test_a_schools_summary_file_changes_only_what_it_names(own_rules):
+    ours = sentences.rules()
+    _, theirs = own_rules("drempels:\n  kwaliteiten: 0.9\nvulwoorden: [eh, sowieso]\n")
+    assert theirs.thresholds == ours.thresholds | {"kwaliteiten": 0.9} and not theirs.warnings
+    assert sentences.clean("Sowieso eh goed plannen.", ours) == "Sowieso goed plannen"
+    assert sentences.clean("Sowieso eh goed plannen.", theirs) == "goed plannen"
+    assert theirs.keywords == ours.keywords
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ("vulwoorden: [eh\n  nou: 1\n", " is geen geldige YAML (regel 2, kolom 6)."),
+    ("vulwoordjes: [eh]\n", ", regel 1: onbekende sleutel 'vulwoordjes' (bekend: "),
+    ("vulwoorden: eh\n", ", regel 1: 'vulwoorden' moet een lijst zijn"),
+    ("vulwoorden:\n  - eh\n  - (zeg maar\n", ", regel 3: '(zeg maar' is geen geldig patroon (kijk of elk haakje"),
+    ("drempels:\n  kwaliteiten: hoog\n", ", regel 2: 'hoog' is geen getal."),
+])
+def test_a_broken_school_summary_file_is_named_with_its_line_and_ours_is_used(own_rules, content, says):
+    path, theirs = own_rules(content)
+    assert len(theirs.warnings) == 1 and theirs.warnings[0].startswith(f"{path}{says}")
+    assert theirs.warnings[0].endswith(
+        "Dit bestand is overgeslagen: de ingebouwde regels voor de samenvatting zijn gebruikt.")
+    assert summary.rule_warnings() == list(theirs.warnings)
+    assert theirs.thresholds == sentences.rules_from(None).thresholds

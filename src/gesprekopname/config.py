@@ -75,11 +75,6 @@ def load_prompt(name: str) -> dict | list:
         raise UserError(f"{path} is geen geldige YAML: {exc}") from None
 
 
-def load_yaml_file(path: Path) -> dict | list:
-    """A school's own YAML file (named in config.toml)."""
-    return _parsed(path, yaml.load)
-
-
 def yaml_file_tree(path: Path) -> yaml.Node | None:
     """The same file as YAML nodes, which know their line: to say where a school's file is wrong."""
     return _parsed(path, yaml.compose)
@@ -94,6 +89,16 @@ def load_like(path: Path, ours: dict, open_groups: frozenset[str] = frozenset())
         return {}
     _check_like(path, tree, ours, "", open_groups, False)
     return _LOADER("").construct_document(tree)  # the tree checked, not the file read a second time
+
+
+def overlay(base: dict, own: dict) -> dict:
+    """A school's file laid over ours: its values replace ours key by key, groups are merged, so a file may
+    change one label or one list."""
+    merged = dict(base)
+    for key, value in own.items():
+        both_groups = isinstance(value, dict) and isinstance(base.get(key), dict)
+        merged[key] = overlay(base[key], value) if both_groups else value
+    return merged
 
 
 def _check_like(path: Path, node: yaml.Node, ours: Any, name: str, open_groups: frozenset[str], open_: bool,

@@ -36,7 +36,7 @@ def analyse(segments: list[Segment], audio=None, timed: bool = True, leerling: s
     warnings = phases.phase_warnings(phased, spans, timed) + speakers.speaker_warnings(phased)
     name = speakers.student_name(leerling, [(s.speaker, s.text) for s in phased])
     fields, evidence = summary.summarise(phased, name=name)
-    return Analysis(phased, spans, fields, evidence, warnings)
+    return Analysis(phased, spans, fields, evidence, warnings + summary.rule_warnings())
 
 
 def check_input(path: Path) -> str:

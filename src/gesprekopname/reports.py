@@ -45,16 +45,7 @@ def wording() -> dict:
     if not own_path:
         return text
     # A school may show fields of its own choosing per phase ("velden"); every other key must be one of ours.
-    return _overlay(text, config.load_like(Path(own_path), text, frozenset({"velden"})))
-
-
-def _overlay(base: dict, own: dict) -> dict:
-    """The school's texts replace ours key by key; nested groups are merged, so a file may change one label."""
-    merged = dict(base)
-    for key, value in own.items():
-        both_groups = isinstance(value, dict) and isinstance(base.get(key), dict)
-        merged[key] = _overlay(base[key], value) if both_groups else value
-    return merged
+    return config.overlay(text, config.load_like(Path(own_path), text, frozenset({"velden"})))
 
 
 # ---------------------------------------------------------------- the document tree

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
+import yaml
 from rapidfuzz import fuzz
 
 from gesprekopname import config, fields
+from gesprekopname.errors import UserError
 from gesprekopname.segments import sentence_offsets
 from gesprekopname.types import Evidence, Segment
 from gesprekopname.words import capitalised, content, conversation_spelling, respelled
@@ -67,6 +69,7 @@ class Rules:
     sensitive: re.Pattern
     thresholds: dict[str, float]
     lengths: dict[str, int]  # about how many words a summarised field may take (ervaring, rol, vervolgstap)
+    warnings: tuple[str, ...] = ()  # a school's file that was skipped, and why
 
 
 @dataclass(eq=False)  # a sentence is itself: two "Ja." are different sentences, and identity is fast
@@ -110,8 +113,67 @@ def _lowercase_twin(source: str, flags: int) -> re.Pattern:
 
 @cache
 def rules_from(path: str | None) -> Rules:
-    """samenvatting.yaml compiled: ours, or the file at `path`; kept per path."""
-    raw = config.load_yaml_file(Path(path)) if path else config.load_prompt("samenvatting.yaml")
+    """samenvatting.yaml compiled, with a school's own file at `path` laid over it key by key; kept per path.
+    A school's file with a mistake (in its YAML, its keys or a pattern) is skipped: the summary is made with
+    ours, and the rules carry the warning that names the file."""
+    ours = config.load_prompt("samenvatting.yaml")
+    if not path:
+        return _compiled(ours)
+    try:
+        raw = config.overlay(ours, config.load_like(Path(path), ours))
+        return _compiled(raw)
+    except UserError as exc:
+        problem = str(exc)
+    except (re.error, ValueError):  # a pattern that does not compile, a threshold that is not a number
+        problem = _wrong_text(Path(path))
+    return replace(_compiled(ours), warnings=(ours["eigen_bestand"].format(fout=problem),))
+
+
+_NUMBERS = frozenset({"drempels", "lengte"})
+
+
+def _wrong_text(path: Path) -> str:
+    """The first text of a school's file that is not a valid pattern, or not a number where one belongs, with
+    its line: what the compiler's own message would not tell a school."""
+    texts: list[tuple[yaml.ScalarNode, bool]] = []
+
+    def walk(node: yaml.Node, number: bool) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                walk(value, number or key.value in _NUMBERS)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                walk(item, number)
+        else:
+            texts.append((node, number))
+
+    walk(config.yaml_file_tree(path), False)
+    for node, number in texts:
+        where = f"{path}, regel {node.start_mark.line + 1}: '{node.value}'"
+        if number and not _is_number(node.value):
+            return f"{where} is geen getal."
+        if not number and not _is_pattern(node.value):
+            return f"{where} is geen geldig patroon (kijk of elk haakje ( en [ ook gesloten wordt)."
+    return f"{path}: het bestand past niet bij de ingebouwde regels."
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_pattern(text: str) -> bool:
+    try:
+        re.compile(text)
+    except re.error:
+        return False
+    return True
+
+
+def _compiled(raw: dict) -> Rules:
     fields = raw["velden"]
     names = raw["contact"]
     return Rules(

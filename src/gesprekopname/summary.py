@@ -236,6 +236,11 @@ def _field_model(dirs: tuple[str, ...], rule_path: str | None, exclude: frozense
     return cached("velden", [rule_file, *paths], build)
 
 
+def rule_warnings() -> list[str]:
+    """A school's summary file that was skipped, and why: for the begeleider, on screen and in the export."""
+    return list(rules().warnings)
+
+
 def summarise(segments: list[Segment], *, model: fields.FieldModel | None = None, name: str | None = None
               ) -> tuple[dict, dict[str, list[Evidence]]]:
     """The export's summary fields (None or [] = niet besproken) and, per field, the quotes that support
