@@ -192,6 +192,8 @@ def test_a_school_can_change_the_wording_in_its_own_file(home, tmp_path):
     ("actieplan: 3\n", ", regel 1: onder 'actieplan' horen sleutels met een waarde."),
     ("verslag:\n  titel: [Verslag, Het Baken]\n", ", regel 2: 'titel' is één tekst"),
     ("verslagen:\n  titel: Verslag\n", ", regel 1: onbekende sleutel 'verslagen' (bekend: niet_besproken,"),
+    ('actieplan:\n  intro: "Besproken op {datum} met {begeleider}."\n',
+     ", regel 2: in 'intro' vult het programma alleen {datum} in (tussen accolades, zoals ze er staan)."),
 ])
 def test_a_schools_wording_file_with_a_mistake_is_refused_with_its_line(home, tmp_path, content, says):
     own = own_wording(home, tmp_path, content)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import tomllib
 from collections.abc import Callable
@@ -125,6 +126,24 @@ def _check_like(path: Path, node: yaml.Node, ours: Any, name: str, open_groups: 
     elif not isinstance(node, yaml.ScalarNode):
         said = f"elke regel onder '{name}'" if in_list else f"'{name}'"
         raise wrong(node, f"{said} is één tekst (een tekst met een dubbele punt erin tussen aanhalingstekens)")
+    elif isinstance(ours, str) and not in_list and not _fills(node.value, ours):
+        slots = " ".join(f"{{{slot}}}" for slot in _PLACEHOLDER.findall(ours))
+        raise wrong(node, f"in '{name}' vult het programma alleen {slots} in (tussen accolades, zoals ze er staan)")
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_]\w*)\}")  # "{datum}"; a pattern's "\d{1,2}" is none
+
+
+def _fills(text: str, ours: str) -> bool:
+    """Whether the program can fill in a school's text where ours has placeholders: only ours, braces whole."""
+    slots = _PLACEHOLDER.findall(ours)
+    if not slots:
+        return True
+    try:
+        text.format(**dict.fromkeys(slots, ""))
+    except (KeyError, IndexError, ValueError):
+        return False
+    return True
 
 
 def _parsed(path: Path, parse: Callable[..., Any]) -> Any:  # yaml.load or yaml.compose
