@@ -140,7 +140,7 @@ def test_a_broken_school_summary_file_is_named_and_the_built_in_rules_still_summ
         config.write(f'[samenvatting]\nbestand = "{own}"\n')
     result = run_cli("verwerken", str(CONVERSATION), "--json", home=home)
     assert result.returncode == 0 and "Traceback" not in result.stderr
-    named = f"{own}, regel 2: 'hoog' is geen getal. Dit bestand is overgeslagen"
+    named = f"{own}, regel 2: 'kwaliteiten' is een getal, zoals 0.2. Dit bestand is overgeslagen"
     assert f"Let op: {named}" in result.stderr
     session = json.loads(result.stdout)
     assert any(w.startswith(named) for w in session["warnings"])

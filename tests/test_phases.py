@@ -228,6 +228,7 @@ def test_a_schools_extra_cue_file_is_used(fresh_home):
     ("reflecteren:\n  vragen: Wat ging goed?\n", ", regel 2: 'vragen' moet een lijst zijn"),
     ("- Wat ging goed?\n", ", regel 1: verwacht sleutels met een waarde"),
     ("reflecteren:\n  vraagjes:\n    - Goed?\n", ", regel 2: onbekende sleutel 'vraagjes' onder 'reflecteren' ("),
+    ("instellingen:\n  minimale_duur: kort\n", ", regel 2: 'minimale_duur' is een getal, zoals 20."),
 ])
 def test_a_broken_school_cue_file_is_named_with_its_line_and_skipped(fresh_home, content, says):
     extra = fresh_home / "eigen-fasen.yaml"

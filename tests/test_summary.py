@@ -911,7 +911,7 @@ def test_a_schools_summary_file_changes_only_what_it_names(own_rules):
     ("vulwoordjes: [eh]\n", ", regel 1: onbekende sleutel 'vulwoordjes' (bekend: "),
     ("vulwoorden: eh\n", ", regel 1: 'vulwoorden' moet een lijst zijn"),
     ("vulwoorden:\n  - eh\n  - (zeg maar\n", ", regel 3: '(zeg maar' is geen geldig patroon (kijk of elk haakje"),
-    ("drempels:\n  kwaliteiten: hoog\n", ", regel 2: 'hoog' is geen getal."),
+    ("drempels:\n  kwaliteiten: hoog\n", ", regel 2: 'kwaliteiten' is een getal, zoals 0.2."),
 ])
 def test_a_broken_school_summary_file_is_named_with_its_line_and_ours_is_used(own_rules, content, says):
     path, theirs = own_rules(content)

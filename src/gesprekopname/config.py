@@ -126,9 +126,18 @@ def _check_like(path: Path, node: yaml.Node, ours: Any, name: str, open_groups: 
     elif not isinstance(node, yaml.ScalarNode):
         said = f"elke regel onder '{name}'" if in_list else f"'{name}'"
         raise wrong(node, f"{said} is één tekst (een tekst met een dubbele punt erin tussen aanhalingstekens)")
+    elif _is_number(ours) and node.tag not in _NUMBER_TAGS:
+        raise wrong(node, f"'{name}' is een getal, zoals {ours}")
     elif isinstance(ours, str) and not in_list and not _fills(node.value, ours):
         slots = " ".join(f"{{{slot}}}" for slot in _PLACEHOLDER.findall(ours))
         raise wrong(node, f"in '{name}' vult het programma alleen {slots} in (tussen accolades, zoals ze er staan)")
+
+
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]\w*)\}")  # "{datum}"; a pattern's "\d{1,2}" is none

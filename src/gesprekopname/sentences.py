@@ -5,7 +5,7 @@ cleaned of fillers and joined from sentences."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -124,45 +124,30 @@ def rules_from(path: str | None) -> Rules:
         return _compiled(raw)
     except UserError as exc:
         problem = str(exc)
-    except (re.error, ValueError):  # a pattern that does not compile, a threshold that is not a number
-        problem = _wrong_text(Path(path))
+    except re.error:  # a pattern that does not compile
+        problem = _wrong_pattern(Path(path))
     return replace(_compiled(ours), warnings=(ours["eigen_bestand"].format(fout=problem),))
 
 
-_NUMBERS = frozenset({"drempels", "lengte"})
+def _wrong_pattern(path: Path) -> str:
+    """The first text of a school's file that is not a valid pattern, with its line: what the compiler's own
+    message would not tell a school."""
+    for node in _texts(config.yaml_file_tree(path)):
+        if not _is_pattern(node.value):
+            return (f"{path}, regel {node.start_mark.line + 1}: '{node.value}' is geen geldig patroon (kijk of elk"
+                    " haakje ( en [ ook gesloten wordt).")
+    return f"{path}: een patroon klopt niet."
 
 
-def _wrong_text(path: Path) -> str:
-    """The first text of a school's file that is not a valid pattern, or not a number where one belongs, with
-    its line: what the compiler's own message would not tell a school."""
-    texts: list[tuple[yaml.ScalarNode, bool]] = []
-
-    def walk(node: yaml.Node, number: bool) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                walk(value, number or key.value in _NUMBERS)
-        elif isinstance(node, yaml.SequenceNode):
-            for item in node.value:
-                walk(item, number)
-        else:
-            texts.append((node, number))
-
-    walk(config.yaml_file_tree(path), False)
-    for node, number in texts:
-        where = f"{path}, regel {node.start_mark.line + 1}: '{node.value}'"
-        if number and not _is_number(node.value):
-            return f"{where} is geen getal."
-        if not number and not _is_pattern(node.value):
-            return f"{where} is geen geldig patroon (kijk of elk haakje ( en [ ook gesloten wordt)."
-    return f"{path}: het bestand past niet bij de ingebouwde regels."
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+def _texts(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
+    if isinstance(node, yaml.MappingNode):
+        for _, value in node.value:
+            yield from _texts(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _texts(item)
+    else:
+        yield node
 
 
 def _is_pattern(text: str) -> bool:
