@@ -119,31 +119,24 @@ def test_the_export_tells_the_experience_about_the_student_by_name_and_the_actie
     assert "Sam stond achter de toonbank" in given["summary"]["ervaring"]
 
 
-def test_a_broken_school_cue_file_is_named_and_the_built_in_bank_still_works(home, tmp_path):
-    own = tmp_path / "eigen-fasen.yaml"
-    own.write_text("reflecteren:\n  vragen:\n    - Wat ging goed?\n   - kapot\n", encoding="utf-8")
+@pytest.mark.parametrize(("setting", "content", "says"), [
+    ("[fasen]\nextra", "reflecteren:\n  vragen:\n    - Wat ging goed?\n   - kapot\n",
+     " is geen geldige YAML (regel 4, kolom 4)."),
+    ("[samenvatting]\nbestand", "drempels:\n  kwaliteiten: hoog\n",
+     ", regel 2: 'kwaliteiten' is een getal, zoals 0.2."),
+])
+def test_a_broken_school_file_is_named_and_the_built_in_one_still_works(home, tmp_path, setting, content, says):
+    own = tmp_path / "eigen.yaml"
+    own.write_text(content, encoding="utf-8")
     with (home / "config.toml").open("a", encoding="utf-8") as config:
-        config.write(f'[fasen]\nextra = "{own}"\n')
+        config.write(f'{setting} = "{own}"\n')
     result = run_cli("verwerken", str(CONVERSATION), "--json", home=home)
     assert result.returncode == 0 and "Traceback" not in result.stderr
-    named = f"{own} is geen geldige YAML (regel 4, kolom 4). Dit bestand is overgeslagen"
+    named = f"{own}{says} Dit bestand is overgeslagen"
     assert f"Let op: {named}" in result.stderr
     session = json.loads(result.stdout)
     assert any(w.startswith(named) for w in session["warnings"])
     assert [p["phase"] for p in session["phases"]][:2] == ["terugkijken", "reflecteren"]
-
-
-def test_a_broken_school_summary_file_is_named_and_the_built_in_rules_still_summarise(home, tmp_path):
-    own = tmp_path / "eigen-samenvatting.yaml"
-    own.write_text("drempels:\n  kwaliteiten: hoog\n", encoding="utf-8")
-    with (home / "config.toml").open("a", encoding="utf-8") as config:
-        config.write(f'[samenvatting]\nbestand = "{own}"\n')
-    result = run_cli("verwerken", str(CONVERSATION), "--json", home=home)
-    assert result.returncode == 0 and "Traceback" not in result.stderr
-    named = f"{own}, regel 2: 'kwaliteiten' is een getal, zoals 0.2. Dit bestand is overgeslagen"
-    assert f"Let op: {named}" in result.stderr
-    session = json.loads(result.stdout)
-    assert any(w.startswith(named) for w in session["warnings"])
     assert session["summary"]["vervolgstap"] and session["summary"]["kwaliteiten"]
 
 
