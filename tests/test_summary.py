@@ -644,6 +644,27 @@ def test_the_name_the_begeleider_repeats_is_the_inzicht():
     assert quotes(evidence, "inzicht") == ["Eerst meten, dan zagen."]
 
 
+@pytest.mark.parametrize("confirmation", [("S", "Dat is het eigenlijk."), ("B", "Mooi gezegd.")])
+def test_a_sentence_confirmed_as_the_name_is_the_inzicht_without_the_naming_question(confirmation):
+    fields, evidence = summarise(conversation(
+        ("reflecteren", "B", "Dus jij bent eigenlijk iemand die rustig wordt als het druk wordt."),
+        ("reflecteren", "S", "Ik hou van een beetje chaos."),
+        ("reflecteren", *confirmation),
+        ("vooruitkijken", "B", "Waar wil je nu naartoe?"),
+    ))
+    assert fields["inzicht"] == "Ik hou van een beetje chaos"
+    assert quotes(evidence, "inzicht") == ["Ik hou van een beetje chaos."]
+
+
+def test_a_sentence_nobody_confirms_is_no_inzicht_without_the_naming_question():
+    fields, _ = summarise(conversation(
+        ("reflecteren", "B", "Dus jij bent eigenlijk iemand die rustig wordt als het druk wordt."),
+        ("reflecteren", "S", "Ik hou van een beetje chaos."),
+        ("reflecteren", "B", "Dat is het probleem niet."),
+    ))
+    assert fields["inzicht"] is None
+
+
 @pytest.mark.parametrize("question", [
     "Als je dit voor jezelf samenvat, wat neem je dan mee van die middag?",
     "Als je dat allemaal bij elkaar legt, wat zegt het over jou?",

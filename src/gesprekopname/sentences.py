@@ -43,6 +43,7 @@ class Rules:
     about_student: re.Pattern  # a begeleider's sentence about the student ("je", "jij")
     negation: re.Pattern  # after which "nee" agrees ("Je raakte niet in paniek." "Nee.")
     check: re.Pattern  # a question that only checks what was said ("Herken je dat?")
+    confirms: re.Pattern  # a reply that takes what was just said as the name ("Dat is het eigenlijk.")
     unfinished: re.Pattern  # a part of a summary that cannot stand alone ("jij bent iemand die")
     agreement: re.Pattern
     recorded: re.Pattern
@@ -178,6 +179,7 @@ def _compiled(raw: dict) -> Rules:
         about_student=_words(raw["afwijzing"]["over_leerling"]),
         negation=_words(raw["afwijzing"]["ontkenning"]),
         check=any_of(raw["afwijzing"]["controle"]),
+        confirms=any_of(raw["bevestiging"]),
         unfinished=re.compile(r"(?<!\w)(?:" + "|".join(raw["onaf"]["einde"]) + r")$|^(?:"
                               + "|".join(raw["onaf"]["begin"]) + r")(?!\w)", re.IGNORECASE),
         agreement=any_of(raw["afspraak"] + raw["vastleggen"]),

@@ -58,6 +58,7 @@ FIELDS = ("ervaring", "rol", "verwachtingen", "kwaliteiten", "motieven", "inzich
 STORY_WORDS = 45  # the ervaring: the student's first sentences about the experience, up to about this many words
 ANSWER_SENTENCES = 3
 OVERSHOOT = 1.3  # a widened field may end up this much longer than its length when the last sentence is long
+NAMING_PHASES = ("reflecteren", "vooruitkijken")  # where an insight is named (or late, decoded as the next phase)
 _SUMMARY_START = re.compile(r"^(dus|je bent|jij bent|dan ben je|zo te horen)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“”']([^\"“”']{3,})[\"“”']")
 
@@ -103,13 +104,23 @@ def _qualities(units: list[Unit], r: Rules) -> list[tuple[str, Unit]]:
 def _insight(units: list[Unit], r: Rules) -> tuple[str | None, list[Unit]]:
     """inzicht: the name the student gives, in the last answer to the naming question; a quoted phrase in
     the answer is that name, and so is the sentence the begeleider says after them ("Eerst kijken, dan doen.");
-    a single word said back ("Stal?") is a check, not a name."""
-    for group in answers(units, "inzicht")[-1:]:
-        for unit in sorted(group, key=lambda u: not ("nagezegd" in u.echo and len(tokens(u.text)) > 1)):
-            value = _name_in(unit, r)
-            if value:
-                return value, [unit]
+    a single word said back ("Stal?") is a check, not a name. Without such an answer, the last sentence
+    confirmed as the name."""
+    asked = [unit for group in answers(units, "inzicht")[-1:] for unit in
+             sorted(group, key=lambda u: not ("nagezegd" in u.echo and len(tokens(u.text)) > 1))]
+    for unit in [*asked, *reversed(_confirmed(units, r))]:
+        value = _name_in(unit, r)
+        if value:
+            return value, [unit]
     return None, []
+
+
+def _confirmed(units: list[Unit], r: Rules) -> list[Unit]:
+    """Without the naming question: a student's sentence that one of the next two confirms as the name
+    ("Ik hou van een beetje chaos." "Dat is het eigenlijk.", or the begeleider's "Mooi gezegd.")."""
+    return [unit for k, unit in enumerate(units) if unit.speaker == "leerling" and unit.phase in NAMING_PHASES
+            and not r.confirms.search(unit.text.lower())
+            and any(r.confirms.search(u.text.lower()) for u in units[k + 1:k + 3])]
 
 
 def _name_in(unit: Unit, r: Rules) -> str | None:
