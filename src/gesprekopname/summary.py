@@ -118,9 +118,9 @@ def _insight(units: list[Unit], r: Rules) -> tuple[str | None, list[Unit]]:
 def _confirmed(units: list[Unit], r: Rules) -> list[Unit]:
     """Without the naming question: a student's sentence that one of the next two confirms as the name
     ("Ik hou van een beetje chaos." "Dat is het eigenlijk.", or the begeleider's "Mooi gezegd.")."""
+    confirming = [bool(r.confirms.search(unit.text)) for unit in units]  # the pattern ignores case
     return [unit for k, unit in enumerate(units) if unit.speaker == "leerling" and unit.phase in NAMING_PHASES
-            and not r.confirms.search(unit.text.lower())
-            and any(r.confirms.search(u.text.lower()) for u in units[k + 1:k + 3])]
+            and not confirming[k] and any(confirming[k + 1:k + 3])]
 
 
 def _name_in(unit: Unit, r: Rules) -> str | None:
