@@ -301,6 +301,7 @@ def test_the_students_words_are_told_about_them_by_name_and_back(said, about, ba
     ("Ik bel je morgen", None),  # "je" is no subject here: not "Ik belt Noa morgen"
     ("Jij vraagt je mentor of het mag", None),  # a possessive "je" (or one pointing back): not sure which
     ("Dus, als ik het goed begrijp, jij wilt meelopen", None),  # the begeleider's own "ik" would be turned back
+    ("Morgen mevrouw Kok, zondag je oom", None),  # "zondag" is no verb, though "zondagen" looks like one
 ])
 def test_the_begeleiders_words_to_the_student_are_told_about_them_and_back(said, about):
     assert jijvorm.addressed_about(said, "Noa") == about
@@ -308,6 +309,24 @@ def test_the_begeleiders_words_to_the_student_are_told_about_them_and_back(said,
         # The actieplan says it to the student again, in the plain "je".
         plain = re.sub(r"\b(jij|jouw|jou)\b", "je", said).replace("Kun je", "Kan je")
         assert jijvorm.to_you(jijvorm.back(about, "Noa")) == plain
+
+
+@pytest.mark.parametrize(("said", "planned"), [
+    ("Een dienst meedraaien met Marloes, dinsdag", "Noa draait een dienst mee met Marloes, dinsdag"),
+    ("Volgende week een ochtend meekijken bij Ruud", "Noa kijkt volgende week een ochtend mee bij Ruud"),
+    ("Naar de open dag gaan", "Noa gaat naar de open dag"),
+    ("Twee dagen meelopen om te zien hoe het werkt", "Noa loopt twee dagen mee om te zien hoe het werkt"),
+    ("Een dag meekijken bij een bedrijf dat dat doet", "Noa kijkt een dag mee bij een bedrijf dat dat doet"),
+    ("Meelopen zegt meer dan een interview", None),  # the infinitive is the subject here
+    ("Ik wil een dag meelopen", None),  # a subject and a verb already: told about by the other rules
+    ("Een dag meelopen?", None),  # a question proposes; it agrees nothing
+    ("Met Bakker praten en de proefles volgen", None),  # two steps in one: not sure how to join them
+    ("Een dag met haar mee", None),  # no verb at all
+])
+def test_a_step_said_as_an_infinitive_is_told_as_what_the_student_will_do(said, planned):
+    assert jijvorm.planned(said, "Noa") == planned
+    if planned:  # and the actieplan says it to the student
+        assert jijvorm.to_you(jijvorm.back(planned, "Noa")).startswith("Je ")
 
 
 def test_actieplan_falls_back_kindly_and_invents_nothing(home):

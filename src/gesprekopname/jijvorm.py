@@ -164,6 +164,66 @@ def back(text: str, name: str) -> str | None:
     ))
 
 
+def planned(text: str, name: str) -> str | None:
+    """A step said as an infinitive, without a subject ("Een dag meelopen bij Marloes, dinsdag"), as a sentence
+    about the student ("Noor loopt een dag mee bij Marloes, dinsdag"); None where it is no such phrase: one
+    infinitive ends its first clause's verbs (not after "te"), the clause has no subject or other verb, and no
+    infinitive follows."""
+    r = rules()["voornemen"]
+    tokens = _TOKEN.findall(text)
+    words = [t.lower() for t in tokens]
+    ends = {*_CLAUSE_END, *rules()["bijzin"], *rules()["nevenschikkend"], "om"}
+    end = next((k for k, w in enumerate(words) if k and w in ends), len(words))
+    def infinitive(k: int) -> tuple[str, str] | None:
+        return _planned_verb(words[k], r) if k == 0 or words[k - 1] != "te" else None
+
+    # The last one in the clause: "Naar de open dag gaan", "Twee dagen meelopen".
+    k = next((k for k in range(end - 1, -1, -1) if infinitive(k)), None)
+    if (k is None or words[-1:] == ["?"] or any(w in r["geen"] for w in words[:end])
+            or any(infinitive(j) for j in range(end, len(words)))
+            or (k + 1 < len(words) and _finite(words[k + 1]))  # "Meelopen zegt meer": the infinitive is a subject
+            or len([w for w in words if w not in _CLAUSE_END]) < 3):
+        return None
+    verb, particle = infinitive(k)  # type: ignore[misc]
+    spans = [m.span() for m in _TOKEN.finditer(text)]
+    before = text[: spans[k][0]].strip()
+    if before and simplemma.is_known(tokens[0].lower(), lang="nl") and tokens[0][1:].islower():
+        before = before[:1].lower() + before[1:]  # "Een dag" -> "een dag"; a name stays as it is
+    after = text[spans[k][1]:].strip()
+    joined = " ".join(filter(None, [name, verb, before, particle]))
+    return joined + ("" if after[:1] in (",", ".", ";", ":", "!", "") else " ") + after
+
+
+def _finite(word: str) -> bool:
+    verbs = rules()["werkwoorden"]["naam"]
+    return word in verbs.values() or _is_past(word) or _stem_and_t(word)
+
+
+def _planned_verb(word: str, r: dict) -> tuple[str, str] | None:
+    """The form with a name of an infinitive, and the part it splits off: "meelopen" -> ("loopt", "mee")."""
+    if not word.endswith("n") or len(word) < 4:
+        return None
+    for particle in sorted(r["partikels"], key=len, reverse=True):
+        rest = word[len(particle):]
+        if word.startswith(particle) and len(rest) >= 4 and (form := _named_form(rest, r)):
+            return form, particle
+    form = _named_form(word, r)
+    return (form, "") if form else None
+
+
+def _named_form(infinitive: str, r: dict) -> str | None:
+    """"lopen" -> "loopt", "zitten" -> "zit", "gaan" -> "gaat": a form the dictionary knows as that verb's."""
+    if infinitive in r["werkwoorden"]:
+        return r["werkwoorden"][infinitive]
+    if not infinitive.endswith("en"):
+        return None
+    for stem in sorted(_stems(infinitive), key=len):
+        form = stem if stem.endswith("t") else stem + "t"
+        if simplemma.is_known(form, lang="nl") and lemma(form) == infinitive:
+            return form
+    return None
+
+
 def told_about(sentence: str, name: str) -> str:
     """A sentence of the student's about them, or as said between quotes where it speaks of "ik" and cannot
     be turned."""
@@ -345,7 +405,12 @@ def _is_past(word: str) -> bool:
 
 
 def _present(word: str, guess: bool) -> bool:
-    return word in _stems(lemma(word)) or (guess and any(word in _stems(i) for i in _infinitives(word)))
+    """A guessed stem counts only where the dictionary knows its -t form: "vraag" (vraagt), not "zondag", whose
+    plural looks like an infinitive."""
+    if word in _stems(lemma(word)):
+        return True
+    return guess and any(word in _stems(i) for i in _infinitives(word)) and simplemma.is_known(
+        word if word.endswith("t") else word + "t", lang="nl")
 
 
 def _infinitives(stem: str) -> list[str]:

@@ -309,7 +309,7 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None, name: s
 
     def put(field: str, value, used: list[Unit]) -> None:
         if value:
-            summary[field] = _about(value, used, name, r) if name and field in TOLD_ABOUT else value
+            summary[field] = _about(value, used, name, r, field) if name and field in TOLD_ABOUT else value
             evidence[field] = evidence_of(used)
 
     def put_items(field: str, items: list[tuple[str, Unit]]) -> None:
@@ -395,18 +395,22 @@ def _widened(field: str, core: tuple[str | None, list[Unit]], units: list[Unit],
     return as_sentences([parts[i] for i in kept]), [*used, *(more[i - 1] for i in kept[1:])]
 
 
-def _about(value: str, used: list[Unit], name: str, r: Rules) -> str:
+def _about(value: str, used: list[Unit], name: str, r: Rules, field: str) -> str:
     """The student's own sentences in a value told about them ("Ik bleef rustig" -> "Noor bleef rustig"); one the
     rules cannot turn stays as said, between quotes. The begeleider's words to the student are told about them
     too ("Dus jij stond achter de kassa" -> "Dus Noor stond achter de kassa") where the rules are sure; else, and
-    where the begeleider speaks of themselves, they stay as they are."""
+    where the begeleider speaks of themselves, they stay as they are. The step itself (the vervolgstap's first
+    sentence) said without a subject ("Een dag meelopen bij Marloes") is what the student will do: "Noor loopt een
+    dag mee bij Marloes"; what it builds on stays as said."""
     theirs = [clean(u.text, r).lower() for u in used if u.speaker == "leerling"]
     others = [clean(u.text, r).lower() for u in used if u.speaker != "leerling"]
     told = []
-    for sentence in sentences(value):
+    for n, sentence in enumerate(sentences(value)):
         said = sentence.rstrip(".!?…").lower()
         own = any(said in text for text in theirs) and not any(said in text for text in others)
-        told.append(jijvorm.told_about(sentence, name) if own else jijvorm.addressed_about(sentence, name) or sentence)
+        planned = jijvorm.planned(sentence, name) if field == "vervolgstap" and n == 0 else None
+        told.append(planned or (jijvorm.told_about(sentence, name) if own
+                                else jijvorm.addressed_about(sentence, name) or sentence))
     return " ".join(told)
 
 
