@@ -56,12 +56,25 @@ def test_the_step_opens_with_the_agreed_sentence_and_keeps_what_it_names_from_an
     assert "Op het ROC heb je ook Medewerker ICT support." in quotes(evidence, "vervolgstap")
 
 
-def step_from(said: list[tuple[str, str, float]]):
-    """The final step among ("B"|"S", text, likeliness) sentences in vooruitkijken, all likely enough."""
+def step_from(said: list[tuple[str, str, float]], phases: list[str] | None = None):
+    """The final step among ("B"|"S", text, likeliness) sentences, all likely enough, in vooruitkijken unless
+    `phases` says otherwise."""
     role = {"B": "begeleider", "S": "leerling"}
-    units = [Unit(3.0 * i, 3.0 * i + 2.5, text, role[who], "vooruitkijken") for i, (who, text, _) in enumerate(said)]
+    phases = phases or ["vooruitkijken"] * len(said)
+    units = [Unit(3.0 * i, 3.0 * i + 2.5, text, role[who], phase)
+             for i, ((who, text, _), phase) in enumerate(zip(said, phases, strict=True))]
     p = np.array([likely for _, _, likely in said])
     return vervolgstap.final_step(units, [int(i) for i in np.argsort(-p, kind="stable")], p, summary.rules())
+
+
+def test_a_step_agreed_as_the_conversation_closes_counts_where_it_reads_as_other_talk():
+    # The phases read the closing agreement after "Wanneer heb jij praktijkles?" as overig: was "Bestraten".
+    said = [("S", "Bestraten.", 0.05), ("B", "Dus dinsdag, in de praktijkles, oefen jij een stukje bestraten.", 0.10),
+            ("S", "Afgesproken.", 0.01)]
+    step = step_from(said, ["vooruitkijken", "overig", "overig"])
+    assert step.value.startswith("Dinsdag, in de praktijkles, oefen jij een stukje bestraten")
+    # Other talk before the step is talked about (a greeting, the week's planning) agrees no step.
+    assert step_from(said, ["overig", "overig", "terugkijken"]) is None
 
 
 def test_of_about_equally_likely_step_sentences_the_one_that_names_a_step_opens_the_step():

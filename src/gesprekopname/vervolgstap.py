@@ -11,6 +11,7 @@ import numpy as np
 
 from gesprekopname import fields
 from gesprekopname.sentences import Rules, Unit, as_sentences, asks, by_time, clean, unrepeated, usable
+from gesprekopname.types import OVERIG
 from gesprekopname.words import content
 
 STEP_SENTENCES = 3  # the step's value: the final sentence and the proposal it sums up
@@ -172,7 +173,8 @@ def final_step(units: list[Unit], likely: list[int], p: np.ndarray, r: Rules) ->
     the likeliest ones before it (what it builds on). In activeren only a changed step counts, unless
     vooruitkijken made none (then activeren makes the step); a student who defers after it ("eerst met mijn
     ouders praten") leaves no step."""
-    talked = [i for i in likely if units[i].phase in STEP_PHASES]
+    talk = step_talk(units)
+    talked = [i for i in likely if talk[i]]
     likely = [i for i in talked if _may_change_step(units[i], r)]
     if not any(units[i].phase != "activeren" for i in likely):
         likely = talked
@@ -188,7 +190,7 @@ def final_step(units: list[Unit], likely: list[int], p: np.ndarray, r: Rules) ->
     last = max([last] + [i for i in likely if units[i].speaker == "begeleider" and r.recorded.search(units[i].text)])
     # A deferral from either side ("je wilt eerst thuis praten") after or in the step, or before it with
     # nothing explicitly agreed since: nothing agreed yet.
-    deferred = [i for i, u in enumerate(units) if u.phase in STEP_PHASES and not u.question and r.defer.search(u.text)]
+    deferred = [i for i, u in enumerate(units) if talk[i] and not u.question and r.defer.search(u.text)]
     if deferred and (deferred[-1] >= last or not any(r.agreement.search(u.text) for u in units[deferred[-1]:])):
         return None
     summed_up = units[last].speaker == "begeleider" and r.agreement.search(units[last].text)
@@ -200,6 +202,17 @@ def final_step(units: list[Unit], likely: list[int], p: np.ndarray, r: Rules) ->
     # only the first sentence, as the actieplan does, reads the step itself.
     step = _new_step([units[last], *by_time(units, accepted), *by_time(units, before)], r)
     return step if step.value else None
+
+
+def step_talk(units: list[Unit]) -> list[bool]:
+    """Per sentence, whether a step can be agreed there: in vooruitkijken or activeren, and in talk about other
+    things once those have begun (where the conversation closes with the agreement, "Wanneer heb jij
+    praktijkles?" reads as planning)."""
+    begun, out = False, []
+    for unit in units:
+        begun = begun or unit.phase in STEP_PHASES
+        out.append(unit.phase in STEP_PHASES or (begun and unit.phase == OVERIG))
+    return out
 
 
 def _not_taken_up(units: list[Unit], proposal: int, r: Rules) -> bool:
