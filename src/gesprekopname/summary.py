@@ -320,9 +320,11 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None, name: s
         return [i for i in np.argsort(-col[field], kind="stable") if col[field][i] >= t[field]
                 and (not units[i].question or (field == "vervolgstap" and r.step.search(units[i].text)))]
 
+    talk = vervolgstap.step_talk(units)
+
     def told(field: str) -> list[int]:
-        """What else may fill out the story or the role: likely sentences outside the step's phases."""
-        return [i for i in likely(field) if units[i].phase not in vervolgstap.STEP_PHASES]
+        """What else may fill out the story or the role: likely sentences outside the talk about the step."""
+        return [i for i in likely(field) if not talk[i]]
 
     # The first sentence that says what kind of experience it was; searching on would only cost time.
     setting = next((i for i, u in enumerate(units) if u.phase in ("overig", "terugkijken")
@@ -339,7 +341,7 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None, name: s
     if step:
         # What was said about it, from just before where the step starts: not an earlier proposal it replaced.
         start = min(units.index(u) for u in step.units) - vervolgstap.BEFORE_STEP
-        about = [i for i in likely("vervolgstap") if i >= start and units[i].phase in vervolgstap.STEP_PHASES]
+        about = [i for i in likely("vervolgstap") if i >= start and talk[i]]
         put("vervolgstap", *_widened("vervolgstap", (step.value, step.units), units, about, r))
         when = vervolgstap.time_in(by_time(units, likely("wanneer")[:2]) or step.units, r)
         put("wanneer", *vervolgstap.pinned_down(when, units, r))
