@@ -322,6 +322,9 @@ def test_the_begeleiders_words_to_the_student_are_told_about_them_and_back(said,
     ("Een dag meelopen?", None),  # a question proposes; it agrees nothing
     ("Met Bakker praten en de proefles volgen", None),  # two steps in one: not sure how to join them
     ("Een dag met haar mee", None),  # no verb at all
+    ("Een kast de trap af krijgen, ja, daar zit een techniek achter", None),  # a remark on a task, no step
+    ("Een dag meelopen, dan weet ik het", None),  # "ik" stays with the rules that turn it
+    ("Drie middagen meehelpen, en zaterdag ga je langs", "Noa helpt drie middagen mee, en zaterdag ga je langs"),
 ])
 def test_a_step_said_as_an_infinitive_is_told_as_what_the_student_will_do(said, planned):
     assert jijvorm.planned(said, "Noa") == planned

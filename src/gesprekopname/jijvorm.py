@@ -166,25 +166,13 @@ def back(text: str, name: str) -> str | None:
 
 def planned(text: str, name: str) -> str | None:
     """A step said as an infinitive, without a subject ("Een dag meelopen bij Marloes, dinsdag"), as a sentence
-    about the student ("Noor loopt een dag mee bij Marloes, dinsdag"); None where it is no such phrase: one
-    infinitive ends its first clause's verbs (not after "te"), the clause has no subject or other verb, and no
-    infinitive follows."""
-    r = rules()["voornemen"]
+    about the student ("Noor loopt een dag mee bij Marloes, dinsdag"); None where it is no such phrase (see
+    _infinitive_at)."""
     tokens = _TOKEN.findall(text)
-    words = [t.lower() for t in tokens]
-    ends = {*_CLAUSE_END, *rules()["bijzin"], *rules()["nevenschikkend"], "om"}
-    end = next((k for k, w in enumerate(words) if k and w in ends), len(words))
-    def infinitive(k: int) -> tuple[str, str] | None:
-        return _planned_verb(words[k], r) if k == 0 or words[k - 1] != "te" else None
-
-    # The last one in the clause: "Naar de open dag gaan", "Twee dagen meelopen".
-    k = next((k for k in range(end - 1, -1, -1) if infinitive(k)), None)
-    if (k is None or words[-1:] == ["?"] or any(w in r["geen"] for w in words[:end])
-            or any(infinitive(j) for j in range(end, len(words)))
-            or (k + 1 < len(words) and _finite(words[k + 1]))  # "Meelopen zegt meer": the infinitive is a subject
-            or len([w for w in words if w not in _CLAUSE_END]) < 3):
+    k = _infinitive_at([t.lower() for t in tokens])
+    if k is None:
         return None
-    verb, particle = infinitive(k)  # type: ignore[misc]
+    verb, particle = _planned_verb(tokens[k].lower(), rules()["voornemen"])  # type: ignore[misc]
     spans = [m.span() for m in _TOKEN.finditer(text)]
     before = text[: spans[k][0]].strip()
     if before and simplemma.is_known(tokens[0].lower(), lang="nl") and tokens[0][1:].islower():
@@ -194,9 +182,42 @@ def planned(text: str, name: str) -> str | None:
     return joined + ("" if after[:1] in (",", ".", ";", ":", "!", "") else " ") + after
 
 
+def _infinitive_at(words: list[str]) -> int | None:
+    """Where the infinitive of a step said without a subject stands: the last one in the first clause (not after
+    "te": "Naar de open dag gaan", "Twee dagen meelopen"), in a clause with no subject or other verb, with no
+    other infinitive after it (two steps in one), not followed by a verb (then it is a subject: "Meelopen zegt meer
+    dan een interview"), in a sentence that is no question, speaks of no "ik" (the other rules turn it) and adds
+    no clause of its own after a comma ("..., ja, daar zit een techniek achter")."""
+    r, clauses = rules()["voornemen"], rules()
+    opens = {*clauses["bijzin"], *clauses["nevenschikkend"], "om"}
+    end = next((k for k, w in enumerate(words) if k and (w in _CLAUSE_END or w in opens)), len(words))
+
+    def infinitive(k: int) -> bool:
+        return (k == 0 or words[k - 1] != "te") and _planned_verb(words[k], r) is not None
+
+    at = next((k for k in range(end - 1, -1, -1) if infinitive(k)), None)
+    if (at is None or "?" in words or any(w in r["geen"] for w in words[:end])
+            or any(w in r["persoon"] for w in words) or any(infinitive(j) for j in range(end, len(words)))
+            or (at + 1 < len(words) and _finite(words[at + 1]))
+            or len([w for w in words if w not in _CLAUSE_END]) < 3):
+        return None
+    chunks, chunk = [], []
+    for w in words[end:] + [","]:
+        if w in _CLAUSE_END:
+            chunks.append(chunk)
+            chunk = []
+        else:
+            chunk.append(w)
+    if any(c and c[0] not in opens and any(_finite(w) for w in c) for c in chunks):
+        return None
+    return at
+
+
 def _finite(word: str) -> bool:
+    """A present or past tense: "is", "loopt", "zit", "stond"."""
     verbs = rules()["werkwoorden"]["naam"]
-    return word in verbs.values() or _is_past(word) or _stem_and_t(word)
+    return (word in verbs.values() or _is_past(word) or _stem_and_t(word)
+            or (word[-1:] in "td" and word in _stems(lemma(word))))
 
 
 def _planned_verb(word: str, r: dict) -> tuple[str, str] | None:
