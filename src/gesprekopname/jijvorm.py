@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from itertools import groupby
 
 import simplemma
 
@@ -136,9 +137,12 @@ def _agree_addressed(word: str, to_name: dict[str, str]) -> str | None:
         return to_name[low]
     if low in rules()["geen_werkwoord"]:
         return None
-    if _is_past(low) or _stem_and_t(low) or (low[-1:] in "td" and low in _stems(lemma(low))):  # "loopt", "zit"
-        return word
-    return None
+    return word if _tensed(low) else None
+
+
+def _tensed(word: str) -> bool:
+    """Surely a past or a present with "jij" or a name: "stond", "loopt", "zit"."""
+    return _is_past(word) or _stem_and_t(word) or (word[-1:] in "td" and word in _stems(lemma(word)))
 
 
 def _stem_and_t(word: str) -> bool:
@@ -168,16 +172,16 @@ def planned(text: str, name: str) -> str | None:
     """A step said as an infinitive, without a subject ("Een dag meelopen bij Marloes, dinsdag"), as a sentence
     about the student ("Noor loopt een dag mee bij Marloes, dinsdag"); None where it is no such phrase (see
     _infinitive_at)."""
-    tokens = _TOKEN.findall(text)
-    k = _infinitive_at([t.lower() for t in tokens])
+    found = list(_TOKEN.finditer(text))
+    k = _infinitive_at([m.group().lower() for m in found])
     if k is None:
         return None
-    verb, particle = _planned_verb(tokens[k].lower(), rules()["voornemen"])  # type: ignore[misc]
-    spans = [m.span() for m in _TOKEN.finditer(text)]
-    before = text[: spans[k][0]].strip()
-    if before and simplemma.is_known(tokens[0].lower(), lang="nl") and tokens[0][1:].islower():
+    verb, particle = _planned_verb(found[k].group().lower(), rules()["voornemen"])  # type: ignore[misc]
+    first = found[0].group()
+    before = text[: found[k].start()].strip()
+    if before and simplemma.is_known(first.lower(), lang="nl") and first[1:].islower():
         before = before[:1].lower() + before[1:]  # "Een dag" -> "een dag"; a name stays as it is
-    after = text[spans[k][1]:].strip()
+    after = text[found[k].end():].strip()
     joined = " ".join(filter(None, [name, verb, before, particle]))
     return joined + ("" if after[:1] in (",", ".", ";", ":", "!", "") else " ") + after
 
@@ -188,36 +192,29 @@ def _infinitive_at(words: list[str]) -> int | None:
     other infinitive after it (two steps in one), not followed by a verb (then it is a subject: "Meelopen zegt meer
     dan een interview"), in a sentence that is no question, speaks of no "ik" (the other rules turn it) and adds
     no clause of its own after a comma ("..., ja, daar zit een techniek achter")."""
-    r, clauses = rules()["voornemen"], rules()
-    opens = {*clauses["bijzin"], *clauses["nevenschikkend"], "om"}
+    r = rules()["voornemen"]
+    opens = {*rules()["bijzin"], *rules()["nevenschikkend"], "om"}
+    no_step = {*r["geen"], *rules()["onderwerp"]}
     end = next((k for k, w in enumerate(words) if k and (w in _CLAUSE_END or w in opens)), len(words))
 
     def infinitive(k: int) -> bool:
         return (k == 0 or words[k - 1] != "te") and _planned_verb(words[k], r) is not None
 
     at = next((k for k in range(end - 1, -1, -1) if infinitive(k)), None)
-    if (at is None or "?" in words or any(w in r["geen"] for w in words[:end])
+    if (at is None or "?" in words or any(w in no_step for w in words[:end])
             or any(w in r["persoon"] for w in words) or any(infinitive(j) for j in range(end, len(words)))
             or (at + 1 < len(words) and _finite(words[at + 1]))
             or len([w for w in words if w not in _CLAUSE_END]) < 3):
         return None
-    chunks, chunk = [], []
-    for w in words[end:] + [","]:
-        if w in _CLAUSE_END:
-            chunks.append(chunk)
-            chunk = []
-        else:
-            chunk.append(w)
-    if any(c and c[0] not in opens and any(_finite(w) for w in c) for c in chunks):
+    clauses = [list(c) for ends, c in groupby(words[end:], lambda w: w in _CLAUSE_END) if not ends]
+    if any(c[0] not in opens and any(_finite(w) for w in c) for c in clauses):
         return None
     return at
 
 
 def _finite(word: str) -> bool:
     """A present or past tense: "is", "loopt", "zit", "stond"."""
-    verbs = rules()["werkwoorden"]["naam"]
-    return (word in verbs.values() or _is_past(word) or _stem_and_t(word)
-            or (word[-1:] in "td" and word in _stems(lemma(word))))
+    return word in rules()["werkwoorden"]["naam"].values() or _tensed(word)
 
 
 def _planned_verb(word: str, r: dict) -> tuple[str, str] | None:
