@@ -106,6 +106,19 @@ def test_the_vervolgstap_says_each_thing_once():
     assert "Een ochtend meekijken." in quotes(evidence, "vervolgstap")  # the quotes keep every sentence it rests on
 
 
+def test_the_role_leaves_out_the_talk_about_the_step_however_likely():
+    # Was "Tuinen. Aanstaande dinsdag oefen jij een stukje bestraten. ...": the step talk read as likely role.
+    units = sentences.units_of(conversation(
+        ("terugkijken", "B", "Wat deed je daar?"),
+        ("terugkijken", "S", "Tuinen. Heggen knippen bij een klant."),
+        ("vooruitkijken", "B", "Dus aanstaande dinsdag oefen jij een stukje bestraten in de praktijktuin."),
+    ), summary.rules())
+    p = np.zeros((len(units), len(summary.fields.FIELDS)))
+    p[:, summary.fields.FIELDS.index("rol")] = [0.0, 0.5, 0.4, 0.9]
+    fields, _ = summary.decide(summary.Reading(units, {}, p))
+    assert fields["rol"] == "Tuinen. Heggen knippen bij een klant"
+
+
 def test_the_story_leaves_out_sentences_of_function_words_only():
     fields, evidence = summarise(conversation(
         ("terugkijken", "B", "Welke ervaring wil je met me delen?"),
