@@ -515,6 +515,18 @@ def test_a_proposal_after_the_student_defers_is_no_step_until_agreed():
     assert fields["vervolgstap"] is None and fields["wanneer"] is None
 
 
+@pytest.mark.parametrize(("prompt", "field"), [
+    ("Stel dat er iets tussen komt.", "belemmeringen"),
+    ("Stel, je moet het in één zin zeggen.", "inzicht"),
+])
+def test_a_question_put_as_a_supposition_asks_for_its_field(prompt, field):
+    units = sentences.units_of(conversation(
+        ("reflecteren" if field == "inzicht" else "activeren", "B", prompt),
+        ("activeren", "S", "De eerste week zijn we in Frankrijk."),
+    ), summary.rules())
+    assert units[0].question and units[1].topic == field
+
+
 def test_each_obstacle_is_paired_with_the_students_solution():
     fields, evidence = summarise(conversation(
         ("activeren", "B", "Waar kun je tegenaan lopen?"),
