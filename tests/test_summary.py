@@ -685,6 +685,7 @@ def test_the_name_the_begeleider_repeats_is_the_inzicht():
 @pytest.mark.parametrize(("reply", "name"), [
     (("S", "Dat is het eigenlijk."), "Ik hou van een beetje chaos"),
     (("B", "Mooi gezegd."), "Ik hou van een beetje chaos"),
+    (("B", "Schrijf die maar op."), "Ik hou van een beetje chaos"),
     (("B", "Dat is het probleem niet."), None),
 ])
 def test_without_the_naming_question_a_sentence_confirmed_as_the_name_is_the_inzicht(reply, name):
