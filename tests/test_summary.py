@@ -494,6 +494,7 @@ def test_first_talking_with_parents_gives_no_step():
     "Dan moet je dat eerst thuis even bespreken, lijkt me.",
     "Misschien goed om daar eerst over te praten voordat we iets vastleggen.",
     "Dan overleg je het eerst met je ouders en pakken we het daarna weer op.",
+    "Dus eigenlijk: voordat je een volgende stap zet, moet dat gesprek thuis eerst.",
 ])
 def test_thinking_it_over_first_gives_no_step(deferral):
     fields, _ = summarise(conversation(
@@ -513,6 +514,30 @@ def test_a_proposal_after_the_student_defers_is_no_step_until_agreed():
         ("vooruitkijken", "S", "Misschien. Dat zien we nog."),
     ))
     assert fields["vervolgstap"] is None and fields["wanneer"] is None
+
+
+def test_a_begeleider_who_says_think_it_over_about_a_solution_leaves_the_step_agreed():
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Dus: volgende week donderdag doe je mee met de praktijkles Groen bij meneer Pronk."),
+        ("vooruitkijken", "S", "Oké."),
+        ("activeren", "B", "Kan er nog iets misgaan?"),
+        ("activeren", "S", "Vergeten misschien."),
+        ("activeren", "B", "Vergeten. Hoe voorkom je dat?"),
+        ("activeren", "S", "Weet niet."),
+        ("activeren", "B", "Denk er nog even over na."),
+    ))
+    assert fields["vervolgstap"].startswith("Volgende week donderdag doe je mee met de praktijkles Groen")
+
+
+def test_a_step_agreed_after_the_student_says_who_to_ask_first_stands():
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Dan noteer ik: voor de meivakantie een dag meedraaien op de dagbesteding."),
+        ("activeren", "B", "Hoe pak je het aan?"),
+        ("activeren", "S", "Eerst aan Marieke vragen of het mag. Zij kent Ellen goed."),
+        ("activeren", "B", "Dus: maandag vraag je Marieke, en Marieke gaat met je mee naar Ellen."),
+        ("activeren", "S", "Ja. Doe ik."),
+    ))
+    assert fields["vervolgstap"].startswith("Voor de meivakantie een dag meedraaien op de dagbesteding")
 
 
 @pytest.mark.parametrize(("prompt", "field"), [

@@ -18,6 +18,7 @@ STEP_SENTENCES = 3  # the step's value: the final sentence and the proposal it s
 BEFORE_STEP = 2  # sentences before the step's first that may still say what it is (not an earlier proposal)
 FINAL_SHARE = 0.7  # a later step sentence replaces the likeliest one when at least this share as likely
 STEP_PHASES = ("vooruitkijken", "activeren")  # where the vervolgstap is agreed
+OBSTACLE_TALK = ("belemmeringen", "oplossingen")
 
 
 @dataclass
@@ -188,10 +189,12 @@ def final_step(units: list[Unit], likely: list[int], p: np.ndarray, r: Rules) ->
     last = max([i for i in near_best if r.step.search(units[i].text) and not asks(units[i], r)] or near_best)
     # What the begeleider writes down ("Dan noteer ik: ...") is what was agreed, however likely the rest.
     last = max([last] + [i for i in likely if units[i].speaker == "begeleider" and r.recorded.search(units[i].text)])
-    # A deferral from either side ("je wilt eerst thuis praten") after or in the step, or before it with
-    # nothing explicitly agreed since: nothing agreed yet.
-    deferred = [i for i, u in enumerate(units) if talk[i] and not u.question and r.defer.search(u.text)]
-    if deferred and (deferred[-1] >= last or not any(r.agreement.search(u.text) for u in units[deferred[-1]:])):
+    # A deferral from either side ("je wilt eerst thuis praten") with nothing explicitly agreed after it:
+    # nothing agreed yet. Not one about an obstacle's solution ("Hoe voorkom je dat?" "Weet niet." "Denk er nog
+    # even over na.").
+    deferred = [i for i, u in enumerate(units) if talk[i] and not u.question and r.defer.search(u.text)
+                and u.topic not in OBSTACLE_TALK]
+    if deferred and not any(r.agreement.search(u.text) for u in units[deferred[-1] + 1:]):
         return None
     summed_up = units[last].speaker == "begeleider" and r.agreement.search(units[last].text)
     if not summed_up and _not_taken_up(units, last, r):
