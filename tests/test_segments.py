@@ -1,6 +1,6 @@
 """Cutting segments at sentence boundaries."""
 
-from gesprekopname.segments import sentence_offsets, split_at
+from gesprekopname.segments import sentence_offsets, sentences, split_at
 from gesprekopname.types import Segment, Word
 
 
@@ -9,6 +9,13 @@ def test_sentence_offsets_point_at_each_sentence():
     found = sentence_offsets(text)
     assert [s for _, s in found] == ["Ja, dat wel.", "Ik was nooit te laat.", "Dus je bent betrouwbaar?"]
     assert all(text[pos:].startswith(s) for pos, s in found)
+
+
+def test_a_hesitation_does_not_end_the_sentence():
+    assert sentences("Dat ik... eh, dat ik pas echt leer als ik het doe. Op school niet.") == [
+        "Dat ik... eh, dat ik pas echt leer als ik het doe.", "Op school niet."]
+    assert sentences("Het was eng… Het voelde goed. Alles is maar... Stof.") == [
+        "Het was eng…", "Het voelde goed.", "Alles is maar...", "Stof."]
 
 
 def test_split_without_words_cuts_by_share_of_speaking_time():

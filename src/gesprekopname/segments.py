@@ -7,8 +7,9 @@ from dataclasses import replace
 
 from gesprekopname.types import Segment
 
-# A sentence ends at . ? ! or … followed by a space; "Eh..." inside a sentence is rare enough to accept.
-_SENTENCE_END = re.compile(r"(?<=[.?!…])\s+")
+# A sentence ends at . ? ! or … followed by a space; not at a hesitation, an ellipsis before a word in lower case
+# ("Dat ik... eh, dat ik pas echt leer ...").
+_SENTENCE_END = re.compile(r"(?:(?<=[.?!])(?<!\.\.\.)|(?<=…)(?=\s+[^a-zà-ÿ])|(?<=\.\.\.)(?=\s+[^a-zà-ÿ]))\s+")
 
 
 def sentences(text: str) -> list[str]:
