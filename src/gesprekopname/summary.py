@@ -329,9 +329,10 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None, name: s
     # The first sentence that says what kind of experience it was; searching on would only cost time.
     setting = next((i for i, u in enumerate(units) if u.phase in ("overig", "terugkijken")
                     and r.setting.search(u.text)), None)
-    put("ervaring", *_widened("ervaring", _story_from(units, told("ervaring")[:3], r), units,
-                              ([] if setting is None else [setting]) + told("ervaring"), r))
-    put("rol", *_widened("rol", joined(by_time(units, told("rol")[:2]), r, STORY_WORDS), units, told("rol"), r))
+    story, role = told("ervaring"), told("rol")
+    put("ervaring", *_widened("ervaring", _story_from(units, story[:3], r), units,
+                              ([] if setting is None else [setting]) + story, r))
+    put("rol", *_widened("rol", joined(by_time(units, role[:2]), r, STORY_WORDS), units, role, r))
     put("verwachtingen", *_first_answer(units, "verwachtingen", r))
     put("inzicht", *_named(units, likely("inzicht")[:1], r))
     lists = _list_items(units, col, {f: likely(f) for f in LISTED}, r)
