@@ -119,6 +119,21 @@ def test_the_export_tells_the_experience_about_the_student_by_name_and_the_actie
     assert "Sam stond achter de toonbank" in given["summary"]["ervaring"]
 
 
+def test_notes_with_names_before_each_line_read_as_with_roles(home, tmp_path):
+    """A begeleider's own notes name the speakers ("Mevrouw Jansen: ...", "Noa: ..."): the names leave the text
+    and the one asking the questions is the begeleider, so the summary is the one the role names give."""
+    named = tmp_path / "notities.txt"
+    named.write_text("\n".join(line.replace("Begeleider:", "Mevrouw Jansen:").replace("Leerling:", "Noa:")
+                               for line in STORY) + "\n", encoding="utf-8")
+    export = json.loads(run_cli("verwerken", str(named), "--json", home=home).stdout)
+    said = [(s["speaker"], s["text"]) for s in export["segments"]]
+    assert said[:2] == [("begeleider", "Hoi Noa, kom zitten. Welke ervaring wil je met me delen?"),
+                        ("leerling", "Mijn stage bij de bakker. Ik stond achter de toonbank en ik hielp de klanten.")]
+    assert not any(text.startswith(("Noa:", "Mevrouw Jansen:")) for _, text in said)
+    assert export["summary"]["vervolgstap"] == "Noa wil een dag meelopen bij de banketbakker"
+    assert export["summary"]["contact"] is None
+
+
 @pytest.mark.parametrize(("setting", "content", "says"), [
     ("[fasen]\nextra", "reflecteren:\n  vragen:\n    - Wat ging goed?\n   - kapot\n",
      " is geen geldige YAML (regel 4, kolom 4)."),

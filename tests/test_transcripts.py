@@ -151,6 +151,58 @@ def test_txt_prefixes_set_the_speaker_and_continuation_lines_keep_it():
     ]
 
 
+NOTES = """Mevrouw Jansen: Hoe was je snuffelstage?
+Daan: Goed. Ik mocht voeren.
+Mevrouw Jansen: Wat deed je daar goed?
+Daan: Opletten.
+Dus: ik wil dat vaker doen.
+Dhr. de Vries: Mag ik even storen?
+"""
+
+
+def test_a_name_that_starts_several_lines_is_a_voice_and_leaves_the_text(tmp_path):
+    transcript = read_transcript(write(tmp_path, "notities.txt", NOTES))
+    assert [(s.voice, s.text) for s in transcript.segments] == [
+        ("Mevrouw Jansen", "Hoe was je snuffelstage?"),
+        ("Daan", "Goed. Ik mocht voeren."),
+        ("Mevrouw Jansen", "Wat deed je daar goed?"),
+        ("Daan", "Opletten."),
+        # Said once, a word before a colon is text; the line belongs to the speaker before it.
+        ("Daan", "Dus: ik wil dat vaker doen."),
+        ("Daan", "Dhr. de Vries: Mag ik even storen?"),
+    ]
+    assert {s.speaker for s in transcript.segments} == {None}  # names get their roles in the speakers stage
+
+
+CUES = [(1, 3, "Mevrouw Jansen: Hoe was het?"), (3.5, 5, "Daan: Goed."), (5.5, 7, "Mevrouw Jansen: Vertel."),
+        (7.5, 9, "Daan: Ik mocht voeren.")]
+
+
+def _clock(seconds: float, mark: str) -> str:
+    return f"00:00:{seconds:06.3f}".replace(".", mark)
+
+
+@pytest.mark.parametrize("name, cue", [
+    ("zoom.vtt", lambda i, a, b, line: f"{i}\n{_clock(a, '.')} --> {_clock(b, '.')}\n{line}\n"),
+    ("notities.srt", lambda i, a, b, line: f"{i}\n{_clock(a, ',')} --> {_clock(b, ',')}\n{line}\n"),
+    ("tijden.txt", lambda i, a, b, line: f"[{_clock(a, '.')} --> {_clock(b, '.')}] {line}"),
+])
+def test_names_before_a_colon_are_voices_in_every_timed_format(tmp_path, name, cue):
+    text = ("WEBVTT\n\n" if name.endswith(".vtt") else "") + "\n".join(cue(i, *c) for i, c in enumerate(CUES, 1))
+    segments = read_transcript(write(tmp_path, name, text)).segments
+    assert [(s.start, s.voice, s.text) for s in segments] == [
+        (1.0, "Mevrouw Jansen", "Hoe was het?"), (3.5, "Daan", "Goed."),
+        (5.5, "Mevrouw Jansen", "Vertel."), (7.5, "Daan", "Ik mocht voeren."),
+    ]
+
+
+def test_many_different_words_before_a_colon_are_text_not_speakers(tmp_path):
+    lines = [f"{word}: dat zei ik al." for word in ("Eerst", "Toen", "Daarna", "Later", "Vandaag")] * 2
+    segments = read_transcript(write(tmp_path, "lijstje.txt", "\n".join(lines))).segments
+    assert [s.voice for s in segments] == [None] * 10
+    assert segments[0].text == "Eerst: dat zei ik al."
+
+
 def test_plain_text_without_times_gets_ordered_times():
     segments = read_transcript(DATA / "transcript.txt").segments
     assert segments[0].start == 0.0

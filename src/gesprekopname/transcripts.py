@@ -1,7 +1,8 @@
 """Reading and writing transcripts: WebVTT, SRT, plain text and (faster-whisper or export) JSON.
 
-Readers keep the raw speaker name in `voice` and set `speaker` only for the role names themselves;
-mapping other names (as Teams writes them) to roles is the speakers stage's job.
+Readers keep the raw speaker name in `voice` (a WebVTT voice tag, or a name before a colon at the start of a
+line) and set `speaker` only for the role names themselves; mapping other names (as Teams, Zoom or a begeleider's
+own notes write them) to roles is the speakers stage's job.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import html
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,8 +21,15 @@ from gesprekopname.types import ROLES, Segment, Session, Transcript, Word
 
 TRANSCRIPT_EXTENSIONS = frozenset({".vtt", ".srt", ".txt", ".json"})
 
-# Only these names set a role; anything else could be a real name or ordinary text ("Dus: ...").
+# Only these names set a role; any other name before a colon is a voice for the speakers stage to name.
 _ROLE_NAMES = {"begeleider": "begeleider", "b": "begeleider", "leerling": "leerling", "s": "leerling"}
+# A name before a colon ("Mevrouw Jansen: ...", "Daan: ...", "Dhr. de Vries: ..."): capitalised words, name
+# particles and numbers ("Spreker 2"). It names a speaker only where it starts several lines: "Dus: ..." said
+# once is text, and so is a file where many different words stand before a colon.
+_NAME_PREFIX = re.compile(r"((?:[^\W\d_][\w.'-]*)(?:[ \t]+[\w.'-]+){0,3})[ \t]*:(?:[ \t]+(.*)|$)")
+_NAME_PARTICLES = frozenset({"van", "de", "der", "den", "het", "ter", "ten", "te", "'t", "la", "le", "el", "al"})
+_NAME_REPEATS = 2
+_MAX_NAMES = 4
 
 # Plain text without times: a rough speaking rate, so estimated segments are ordered and do not overlap.
 _SECONDS_PER_WORD = 0.4
@@ -34,7 +43,6 @@ _VTT_VOICE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+([^>]*)>")
 _VTT_TAG = re.compile(r"<[^>]*>")
 # SRT may carry simple formatting; a literal "<" in speech is kept, so only these tags are dropped.
 _SRT_TAG = re.compile(r"</?(?:b|i|u|font)(?:\s[^>]*)?>|\{\\[^}]*\}", re.IGNORECASE)
-_ROLE_PREFIX = re.compile(r"(begeleider|leerling|b|s)\s*:\s*(.*)", re.IGNORECASE)
 _TXT_TIMES = re.compile(r"\[\s*([^\]]*?)\s*-->\s*([^\]]*?)\s*\]\s*(.*)")
 
 _FORMAT_LABELS = {
@@ -113,6 +121,22 @@ def _role(name: str | None) -> str | None:
     return _ROLE_NAMES.get(name.casefold()) if name else None
 
 
+def _speaker_prefix(text: str) -> re.Pattern:
+    """The prefixes that name a speaker in this file: the role names, and each name that starts at least two
+    lines (up to four names: a conversation has two or three speakers)."""
+    starts = ((timed[3] if (timed := _TXT_TIMES.fullmatch(line.strip())) else line.strip()) for line in _lines(text))
+    found = Counter(m[1] for line in starts if (m := _NAME_PREFIX.fullmatch(line)) and _is_name(m[1]))
+    names = [name for name, count in found.items() if count >= _NAME_REPEATS and not _role(name)]
+    names = sorted(names, key=len, reverse=True) if len(names) <= _MAX_NAMES else []
+    return re.compile(r"(" + "|".join(["begeleider|leerling|b|s", *map(re.escape, names)]) + r")\s*:\s*(.*)",
+                      re.IGNORECASE)
+
+
+def _is_name(words: str) -> bool:
+    first, *rest = words.split()
+    return first[0].isupper() and all(w[0].isupper() or w.isdigit() or w in _NAME_PARTICLES for w in rest)
+
+
 def _parse_time(token: str, number: int) -> float:
     match = _TIME.fullmatch(token)
     if not match:
@@ -144,6 +168,7 @@ def _read_vtt(text: str) -> list[Segment]:
     first_cue = next((i for i, (_, line) in enumerate(header) if "-->" in line), None)
     if first_cue:
         blocks.insert(0, header[first_cue:])
+    prefix = _speaker_prefix(text)
     segments = []
     for block in blocks:
         if _VTT_SKIPPED_BLOCK.fullmatch(block[0][1]):
@@ -153,20 +178,23 @@ def _read_vtt(text: str) -> list[Segment]:
         if timing is None:
             raise _ParseError(f"regel {block[0][0]}", "tekst zonder tijdcode.")
         start, end = _timing_line(*block[timing])
-        segments.append(_vtt_cue(start, end, " ".join(line for _, line in block[timing + 1 :])))
+        segments.append(_vtt_cue(start, end, " ".join(line for _, line in block[timing + 1 :]), prefix))
     return segments
 
 
-def _vtt_cue(start: float, end: float, payload: str) -> Segment:
+def _vtt_cue(start: float, end: float, payload: str, prefix: re.Pattern) -> Segment:
     # A cue with several voices is rare in exports; the first one names the cue.
     voice_match = _VTT_VOICE.search(payload)
     voice = _clean(html.unescape(voice_match[1])) if voice_match else None
     # Tags first, entities after: an escaped "&lt;b&gt;" is text, not a tag.
     text = html.unescape(_VTT_TAG.sub("", payload))
+    if voice is None:  # Zoom writes no voice tag but "Naam: tekst"
+        return _prefixed_segment(start, end, text, prefix)
     return Segment(start, end, text, speaker=_role(voice), voice=voice or None)
 
 
 def _read_srt(text: str) -> list[Segment]:
+    prefix = _speaker_prefix(text)
     segments = []
     for block in _blocks(_lines(text)):
         timing = 1 if block[0][1].isdigit() else 0  # the index line is optional in practice
@@ -175,12 +203,12 @@ def _read_srt(text: str) -> list[Segment]:
             raise _ParseError(f"regel {number}", "verwacht een tijdcode als '00:00:01,000 --> 00:00:04,000'.")
         start, end = _timing_line(*block[timing])
         text = _SRT_TAG.sub("", " ".join(line for _, line in block[timing + 1 :]))
-        segments.append(_prefixed_segment(start, end, text))
+        segments.append(_prefixed_segment(start, end, text, prefix))
     return segments
 
 
-def _prefixed_segment(start: float, end: float, text: str) -> Segment:
-    match = _ROLE_PREFIX.fullmatch(text.strip())
+def _prefixed_segment(start: float, end: float, text: str, prefix: re.Pattern) -> Segment:
+    match = prefix.fullmatch(text.strip())
     if not match:
         return Segment(start, end, text)
     return Segment(start, end, match[2], speaker=_role(match[1]), voice=match[1])
@@ -189,32 +217,33 @@ def _prefixed_segment(start: float, end: float, text: str) -> Segment:
 def _read_txt(text: str) -> tuple[list[Segment], bool]:
     """The segments, and False where the text has no times and they are estimated from its words."""
     lines = [(number, line.strip()) for number, line in enumerate(_lines(text), 1) if line.strip()]
+    prefix = _speaker_prefix(text)
     if any(_TXT_TIMES.fullmatch(line) for _, line in lines):
-        return _read_timed_txt(lines), True
-    return _estimate_times(_read_untimed_txt(lines)), False
+        return _read_timed_txt(lines, prefix), True
+    return _estimate_times(_read_untimed_txt(lines, prefix)), False
 
 
-def _read_timed_txt(lines: list[tuple[int, str]]) -> list[Segment]:
+def _read_timed_txt(lines: list[tuple[int, str]], prefix: re.Pattern) -> list[Segment]:
     """Lines as the txt writer makes them; a line without times continues the previous segment."""
     segments: list[Segment] = []
     for number, line in lines:
         match = _TXT_TIMES.fullmatch(line)
         if match:
             start, end = _times(match[1], match[2], number)
-            segments.append(_prefixed_segment(start, end, match[3]))
-        elif segments and not _ROLE_PREFIX.fullmatch(line):
+            segments.append(_prefixed_segment(start, end, match[3], prefix))
+        elif segments and not prefix.fullmatch(line):
             segments[-1].text += " " + line
         else:
             raise _ParseError(f"regel {number}", "tijdcode '[begin --> eind]' ontbreekt (andere regels hebben er een).")
     return segments
 
 
-def _read_untimed_txt(lines: list[tuple[int, str]]) -> list[Segment]:
+def _read_untimed_txt(lines: list[tuple[int, str]], prefix: re.Pattern) -> list[Segment]:
     """One segment per line; a line without a prefix belongs to the previous speaker."""
     segments = []
     voice = None
     for _, line in lines:
-        match = _ROLE_PREFIX.fullmatch(line)
+        match = prefix.fullmatch(line)
         if match:
             voice, line = match[1], match[2]
         segments.append(Segment(0.0, 0.0, line, speaker=_role(voice), voice=voice))
