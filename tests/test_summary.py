@@ -765,6 +765,9 @@ def test_fillers_leave_the_value_but_not_the_quote():
 def test_a_filler_before_the_verb_and_subject_stays_so_the_value_reads_as_no_question():
     assert summary.clean("Maar eigenlijk wil ik liever een dag met hem meelopen.") == (
         "eigenlijk wil ik liever een dag met hem meelopen")
+    assert summary.clean("Eigenlijk is dat een veel betere stap.") == "Eigenlijk is dat een veel betere stap"
+    # A hesitation opens no clause.
+    assert summary.clean("Eh, is het klaar?") == summary.clean("Eh is het klaar?") == "is het klaar"
     assert summary.clean("Ik vind het eigenlijk wel leuk.") == "Ik vind het wel leuk"
     assert summary.clean("Niet dat ik iets had verkocht, gewoon dat hij gerust was.") == (
         "Niet dat ik iets had verkocht, dat hij gerust was")

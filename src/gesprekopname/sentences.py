@@ -328,16 +328,20 @@ def clean(text: str, r: Rules | None = None) -> str:
     return "" if max(map(len, tokens(text)), default=0) < 2 or r.empty.match(text) else text
 
 
-# A word that opens a clause before its verb and subject ("Maar eigenlijk wil ik liever ..."): without it the
-# clause would read as a question ("Wil ik liever ...?").
+# A word that opens a clause before its verb and subject ("Maar eigenlijk wil ik liever ...", "Eigenlijk is dat
+# een betere stap"): without it the clause would read as a question ("Wil ik liever ...?", "Is dat ...?").
 _CLAUSE_OPEN = re.compile(r"(?:^|[,.!?;:]|(?<!\w)(?:en|maar|dus|want|of))\s*$", re.IGNORECASE)
 _VERB_SUBJECT = re.compile(r"\s+(?!(?:dat|die|wat|als|of|en|maar|want|toen|omdat|waar|hoe)\s)[\w'-]+\s+"
-                           r"(?:ik|je|jij|we|wij|hij|zij|ze|u)(?!\w)", re.IGNORECASE)
+                           r"(?:ik|je|jij|we|wij|hij|zij|ze|u|dat|dit|het|er)(?!\w)", re.IGNORECASE)
+
+
+_HESITATION = re.compile(r"\W*(?:e+h+m*|u+h+m*|h+m+)\W*", re.IGNORECASE)  # opens no clause: "Eh is het klaar?"
 
 
 def _holds_clause_start(text: str, filler: re.Match) -> bool:
     """Checked for every filler found: the anchored look ahead first, as it mostly fails."""
-    return bool(_VERB_SUBJECT.match(text, filler.end()) and _CLAUSE_OPEN.search(text[: filler.start()]))
+    return bool(_VERB_SUBJECT.match(text, filler.end()) and _CLAUSE_OPEN.search(text[: filler.start()])
+                and not _HESITATION.fullmatch(filler[0]))
 
 
 def usable(text: str, r: Rules) -> bool:
