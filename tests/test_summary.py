@@ -438,6 +438,10 @@ def test_of_two_times_in_a_sentence_wanneer_takes_the_one_pinned_down():
     ("Na de bouwvak, dan is er weer werk.", "na de bouwvak"),
     ("Donderdag de 14e, dan ben ik er ook.", "donderdag de 14e"),
     ("Voor vrijdag, anders is het te laat.", "voor vrijdag"),
+    ("Dus de eerste zaterdag van april, denk ik.", "de eerste zaterdag van april"),
+    ("In de tweede week van de meivakantie.", "de tweede week van de meivakantie"),
+    ("Woensdagmiddag 20 maart of zo.", "woensdagmiddag 20 maart"),
+    ("Op 17 en 18 juni, twee dagen.", "op 17 en 18 juni"),
 ])
 def test_wanneer_reads_spoken_times(said, when):
     fields, _ = summarise(conversation(
