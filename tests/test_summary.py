@@ -543,6 +543,23 @@ def test_a_step_stands_where_what_sounds_like_a_deferral_is_not_about_it(turns, 
     assert fields["vervolgstap"].startswith(step)
 
 
+def test_what_the_begeleider_writes_down_is_the_step_however_unlikely_it_sounds():
+    fields, evidence = summarise(conversation(
+        ("vooruitkijken", "B", "Jij moet dit jaar ook je profiel kiezen."),
+        ("vooruitkijken", "S", "Ik weet niet wat je bij economie doet. Ik wil het eerst echt zien."),
+        ("vooruitkijken", "B", "In de profielkeuzeweek zijn er proeflessen."),
+        ("overig", "B", "Wat me trouwens te binnen schiet: het formulier voor de schoolreis."),
+        ("overig", "S", "O help, dat moet mijn moeder nog tekenen."),
+        ("overig", "B", "Goed, die proeflessen. Ik heb het rooster hier."),
+        ("overig", "S", "Is er ook een proefles bedrijfseconomie?"),
+        ("overig", "B", "Op dinsdag 15 april, het vijfde uur."),
+        ("overig", "B", "Dan schrijf ik op: dinsdag 15 april, het vijfde uur, proefles bedrijfseconomie."),
+        ("overig", "S", "Ja. Staat in mijn agenda."),
+    ))
+    assert fields["vervolgstap"].startswith("Dinsdag 15 april, het vijfde uur, proefles bedrijfseconomie")
+    assert fields["wanneer"] == "dinsdag 15 april, het vijfde uur"
+
+
 @pytest.mark.parametrize(("prompt", "field"), [
     ("Stel dat er iets tussen komt.", "belemmeringen"),
     ("Stel, je moet het in één zin zeggen.", "inzicht"),

@@ -187,8 +187,9 @@ def final_step(units: list[Unit], likely: list[int], p: np.ndarray, r: Rules) ->
     firm = [i for i in near_best if r.agreement.search(units[i].text) or r.change.search(units[i].text)]
     near_best = [i for i in near_best if i >= max(firm, default=0)]
     last = max([i for i in near_best if r.step.search(units[i].text) and not asks(units[i], r)] or near_best)
-    # What the begeleider writes down ("Dan noteer ik: ...") is what was agreed, however likely the rest.
-    last = max([last] + [i for i in likely if units[i].speaker == "begeleider" and r.recorded.search(units[i].text)])
+    # What the begeleider writes down ("Dan noteer ik: ...") is what was agreed, however likely the rest or itself.
+    last = max([last] + [i for i, u in enumerate(units)
+                         if talk[i] and u.speaker == "begeleider" and r.recorded.search(u.text)])
     # A deferral from either side ("je wilt eerst thuis praten") with nothing explicitly agreed after it:
     # nothing agreed yet. Not one about an obstacle's solution ("Hoe voorkom je dat?" "Weet niet." "Denk er nog
     # even over na.").
