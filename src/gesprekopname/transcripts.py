@@ -26,7 +26,7 @@ _ROLE_NAMES = {"begeleider": "begeleider", "b": "begeleider", "leerling": "leerl
 # A name before a colon ("Mevrouw Jansen: ...", "Daan: ...", "Dhr. de Vries: ..."): capitalised words, name
 # particles and numbers ("Spreker 2"). It names a speaker only where it starts several lines: "Dus: ..." said
 # once is text, and so is a file where many different words stand before a colon.
-_NAME_PREFIX = re.compile(r"((?:[^\W\d_][\w.'-]*)(?:[ \t]+[\w.'-]+){0,3})[ \t]*:(?:[ \t]+(.*)|$)")
+_NAME_PREFIX = re.compile(r"([^\W\d_][\w.'-]*(?:[ \t]+[\w.'-]+){0,3})[ \t]*:(?:[ \t].*)?")
 _NAME_PARTICLES = frozenset({"van", "de", "der", "den", "het", "ter", "ten", "te", "'t", "la", "le", "el", "al"})
 _NAME_REPEATS = 2
 _MAX_NAMES = 4
@@ -127,9 +127,8 @@ def _speaker_prefix(text: str) -> re.Pattern:
     starts = ((timed[3] if (timed := _TXT_TIMES.fullmatch(line.strip())) else line.strip()) for line in _lines(text))
     found = Counter(m[1] for line in starts if (m := _NAME_PREFIX.fullmatch(line)) and _is_name(m[1]))
     names = [name for name, count in found.items() if count >= _NAME_REPEATS and not _role(name)]
-    names = sorted(names, key=len, reverse=True) if len(names) <= _MAX_NAMES else []
-    return re.compile(r"(" + "|".join(["begeleider|leerling|b|s", *map(re.escape, names)]) + r")\s*:\s*(.*)",
-                      re.IGNORECASE)
+    prefixes = sorted([*_ROLE_NAMES, *(names if len(names) <= _MAX_NAMES else [])], key=len, reverse=True)
+    return re.compile(r"(" + "|".join(map(re.escape, prefixes)) + r")\s*:\s*(.*)", re.IGNORECASE)
 
 
 def _is_name(words: str) -> bool:
