@@ -40,6 +40,23 @@ def test_later_agreement_replaces_earlier_proposal():
     assert quotes(evidence, "vervolgstap") == ["Dan spreken we af: in maart loop je een dag mee bij de opleiding kok."]
 
 
+def test_a_time_and_a_person_the_changed_step_turns_down_are_not_its_wanneer_and_contact():
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Wat wordt je vervolgstap?"),
+        ("vooruitkijken", "S", "Een avond meekijken bij Wouter, de fysio van mijn hockeyclub."),
+        ("vooruitkijken", "B", "Wanneer dan?"),
+        ("vooruitkijken", "S", "In de krokusvakantie."),
+        ("activeren", "B", "Hoe kom je bij Wouter terecht?"),
+        ("activeren", "S", "Eigenlijk wil ik toch liever meelopen bij Annemiek, die heeft een kinderpraktijk."),
+        ("activeren", "B", "Wil je dat liever dan bij Wouter?"),
+        ("activeren", "S", "Ja. Op woensdagmiddag 20 maart, dan heeft Annemiek kinderen."),
+        ("activeren", "B", "Dus niet in de krokusvakantie bij Wouter, maar woensdagmiddag 20 maart bij Annemiek."),
+        ("activeren", "S", "Ja."),
+    ))
+    assert fields["wanneer"].startswith("woensdagmiddag 20 maart")
+    assert fields["contact"].startswith("Annemiek")
+
+
 def test_the_step_opens_with_the_agreed_sentence_and_keeps_what_it_names_from_an_earlier_one():
     fields, evidence = summarise(conversation(
         ("vooruitkijken", "S", "Ik wil weten of er een opleiding is waar je mensen met computers helpt."),

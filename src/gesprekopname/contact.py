@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from gesprekopname.sentences import Rules, Unit, clean, normalised
-from gesprekopname.vervolgstap import STEP_PHASES, Step
+from gesprekopname.vervolgstap import STEP_PHASES, Step, kept, turned_down
 
 _PARTICLES = ("van", "de", "der", "den", "el", "ten", "ter")  # "meneer El Amrani", "mevrouw Van Dam"
 _NAME = re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+(?:[-'][A-Za-zà-ÿ]+)*")
@@ -133,14 +133,18 @@ def named_most(units: list[Unit], p: np.ndarray, least: float, r: Rules) -> tupl
     """contact: of the persons named in the step's phases (not the student), the one named most often, where
     the likeliest sentence to say who helps that names them adds NAMED_WEIGHT times its likelihood. The one
     the step is arranged with comes back, also in questions the student says yes to ("Vraag je dat zelf aan
-    Jan?" "Jan. Ja."); a misheard name ("Ilte" for "Ilse") is said once. None when no sentence that names
-    them is likely enough (`least`)."""
+    Jan?" "Jan. Ja."); a misheard name ("Ilte" for "Ilse") is said once. Not one the step turns down ("Dus niet
+    bij Wouter, maar ..."). None when no sentence that names them is likely enough (`least`)."""
     named_by = _named_by(units, r)
     seen: dict[str, list[int]] = {}
+    refused: set[str] = set()
     for i, unit in enumerate(units):
         if unit.phase in STEP_PHASES:
-            for person in named_by(unit):
+            people = named_by(unit)
+            for person in people:
                 seen.setdefault(person, []).append(i)
+            refused |= _turned_down_only(unit.text, people, r)
+    seen = {name: rows for name, rows in seen.items() if name not in refused}
     if not seen:
         return None, []
     likeliest = {name: max(rows, key=lambda i: p[i]) for name, rows in seen.items()}
@@ -148,6 +152,12 @@ def named_most(units: list[Unit], p: np.ndarray, least: float, r: Rules) -> tupl
     if p[likeliest[person]] < least:
         return None, []
     return _described(_full_name(person, units, r), units[likeliest[person]], units, r)
+
+
+def _turned_down_only(text: str, people: list[str], r: Rules) -> set[str]:
+    """The persons a sentence names only in what it turns down."""
+    parts = [text[start:end] for start, end in turned_down(text, r)] if people else []
+    return {p for p in people if any(p in part for part in parts) and p not in kept(text, r)}
 
 
 def _full_name(person: str, units: list[Unit], r: Rules) -> str:

@@ -50,6 +50,7 @@ class Rules:
     consent: re.Pattern
     no_commitment: re.Pattern
     change: re.Pattern
+    put_aside: tuple[re.Pattern, ...]  # each with a group 'weg': what is turned down ("niet X, maar ...")
     defer: re.Pattern
     step: re.Pattern
     reach_out: re.Pattern
@@ -187,6 +188,7 @@ def _compiled(raw: dict) -> Rules:
         consent=any_of(raw["instemming"]),
         no_commitment=any_of(raw["geen_toezegging"]),
         change=any_of(raw["verandering"]),
+        put_aside=tuple(re.compile(p, re.IGNORECASE) for p in raw["afgewezen"]),
         defer=any_of(raw["uitstel"]),
         step=any_of(raw["stapwoorden"]),
         reach_out=any_of(raw["contactwoorden"]),

@@ -344,7 +344,8 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None, name: s
         start = min(units.index(u) for u in step.units) - vervolgstap.BEFORE_STEP
         about = [i for i in likely("vervolgstap") if i >= start and talk[i]]
         put("vervolgstap", *_widened("vervolgstap", (step.value, step.units), units, about, r))
-        when = vervolgstap.time_in(by_time(units, likely("wanneer")[:2]) or step.units, r)
+        when = vervolgstap.time_in(by_time(units, likely("wanneer")[:2]) or step.units, r,
+                                   vervolgstap.refused_times(units, r))
         put("wanneer", *vervolgstap.pinned_down(when, units, r))
         # The contact helps with the step: without an agreed step there is no one to name yet.
         put("contact", *contact.named_most(units, col["contact"], t["contact"], r))

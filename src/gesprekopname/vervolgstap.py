@@ -105,15 +105,38 @@ def _new_step(units: list[Unit], r: Rules) -> Step:
     return Step(_step_text(units, r), units)
 
 
-def time_in(units: list[Unit], r: Rules) -> tuple[str | None, list[Unit]]:
+def time_in(units: list[Unit], r: Rules, refused: frozenset[str] = frozenset()) -> tuple[str | None, list[Unit]]:
     """The first time pattern (in the file's order) found in any of the sentences; where it occurs more than
-    once, the one that pins it down most ("Dinsdag." then "Dinsdag het zevende uur.")."""
+    once, the one that pins it down most ("Dinsdag." then "Dinsdag het zevende uur."). Not a time the sentence
+    turns down ("niet in de krokusvakantie, maar woensdag"), nor one in `refused` (see refused_times)."""
+    texts = [kept(u.text, r) for u in units]
     for pattern in r.times:
-        found = [(m.group(0) + _time_details(u.text, m.end(), r), u) for u in units for m in pattern.finditer(u.text)]
+        found = [(m.group(0) + _time_details(text, m.end(), r), u)
+                 for u, text in zip(units, texts, strict=True) for m in pattern.finditer(text)
+                 if m.group(0).lower() not in refused]
         if found:
             value, unit = max(found, key=lambda f: len(f[0]))
             return value[0].lower() + value[1:], [unit]
     return None, []
+
+
+def turned_down(text: str, r: Rules) -> list[tuple[int, int]]:
+    """Where a sentence turns something down (samenvatting.yaml, afgewezen): "Dus niet [in de krokusvakantie
+    bij Wouter], maar ...", "Wil je dat liever dan [bij Wouter]?"."""
+    return [m.span("weg") if "weg" in p.groupindex else m.span() for p in r.put_aside for m in p.finditer(text)]
+
+
+def refused_times(units: list[Unit], r: Rules) -> frozenset[str]:
+    """The times the talk about the step turns down, lowercased: said earlier, they are no longer its time."""
+    parts = (u.text[start:end] for u in units if u.phase in STEP_PHASES for start, end in turned_down(u.text, r))
+    return frozenset(m.group(0).lower() for part in parts for pattern in r.times for m in pattern.finditer(part))
+
+
+def kept(text: str, r: Rules) -> str:
+    """The sentence with what it turns down blanked out; as long as it was, so places in it still hold."""
+    for start, end in turned_down(text, r):
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
 
 
 def _time_details(text: str, end: int, r: Rules, most: int = 2) -> str:
