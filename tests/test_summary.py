@@ -57,6 +57,27 @@ def test_a_time_and_a_person_the_changed_step_turns_down_are_not_its_wanneer_and
     assert fields["contact"].startswith("Annemiek")
 
 
+def test_the_closing_planning_is_not_part_of_the_ervaring():
+    fields, evidence = summarise(conversation(
+        ("overig", "B", "Fijn dat je er bent. Je zit nu vier weken bij Van Dongen Hoveniers."),
+        ("terugkijken", "B", "Was er een dag die je nog goed weet?"),
+        ("terugkijken", "S", "Donderdag. Ik moest bij een klant een heg knippen, met de elektrische heggenschaar."),
+        ("terugkijken", "S", "Eerst deed mijn leermeester het voor, daarna mocht ik een stuk alleen doen."),
+        ("terugkijken", "S", "Ik heb een touwtje gespannen zodat het recht werd."),
+        ("reflecteren", "B", "Waar was je tevreden over?"),
+        ("reflecteren", "S", "Dat het strak werd. De mevrouw zei het ook."),
+        ("vooruitkijken", "B", "Wat wil je nog leren?"),
+        ("vooruitkijken", "S", "Bestraten. Dat wil ik een keer oefenen."),
+        ("activeren", "B", "Wie kan je daarbij helpen?"),
+        ("activeren", "S", "Meneer Jansen van de praktijkles."),
+        ("overig", "B", "Wanneer heb jij praktijkles?"),
+        ("overig", "S", "Op dinsdag."),
+    ))
+    assert "heg" in fields["ervaring"]
+    assert "praktijkles" not in fields["ervaring"]
+    assert "Wanneer heb jij praktijkles?" not in quotes(evidence, "ervaring")
+
+
 def test_the_step_opens_with_the_agreed_sentence_and_keeps_what_it_names_from_an_earlier_one():
     fields, evidence = summarise(conversation(
         ("vooruitkijken", "S", "Ik wil weten of er een opleiding is waar je mensen met computers helpt."),

@@ -326,8 +326,10 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None, name: s
         """What else may fill out the story or the role: likely sentences outside the talk about the step."""
         return [i for i in likely(field) if not talk[i]]
 
-    # The first sentence that says what kind of experience it was; searching on would only cost time.
-    setting = next((i for i, u in enumerate(units) if u.phase in ("overig", "terugkijken")
+    # The first sentence that says what kind of experience it was, from before the talk turns to the future:
+    # the closing planning ("Wanneer heb jij praktijkles?") names lessons and stage days, not the experience.
+    opening = takewhile(lambda iu: iu[1].phase not in vervolgstap.STEP_PHASES, enumerate(units))
+    setting = next((i for i, u in opening if u.phase in ("overig", "terugkijken")
                     and r.setting.search(u.text)), None)
     story, role = told("ervaring"), told("rol")
     put("ervaring", *_widened("ervaring", _story_from(units, story[:3], r), units,
