@@ -610,6 +610,20 @@ def test_a_question_put_as_a_supposition_asks_for_its_field(prompt, field):
     assert units[0].question and units[1].topic == field
 
 
+@pytest.mark.parametrize("prompt", [
+    "Probeer dat eens in één zin te zeggen.",
+    "Als je dit nou in een paar woorden moest vangen...",
+    "Als je terugdenkt aan die hele dag, welke gedachte blijft er dan hangen?",
+])
+def test_a_naming_question_put_as_an_instruction_or_in_other_words_asks_for_the_inzicht(prompt):
+    units = sentences.units_of(conversation(
+        ("reflecteren", "B", "Dus je bleef rustig."),
+        ("reflecteren", "B", prompt),
+        ("reflecteren", "S", "Dat ik beter uitleg dan regel."),
+    ), summary.rules())
+    assert units[1].question and units[2].topic == "inzicht"
+
+
 def test_each_obstacle_is_paired_with_the_students_solution():
     fields, evidence = summarise(conversation(
         ("activeren", "B", "Waar kun je tegenaan lopen?"),
