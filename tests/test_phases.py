@@ -196,6 +196,20 @@ def test_a_new_phase_is_expected_where_the_begeleider_announces_one_not_at_a_fol
     assert said["En toen?"] < -1.0
 
 
+@pytest.mark.parametrize("question", [
+    "Hoe kwam het dat het jou zo goed afging?",
+    "Waardoor ging het zo goed, denk je?",
+])
+def test_asking_why_it_went_well_reads_as_reflecteren_not_as_more_of_the_story(question):
+    """Said about the past ("afging", "ging"), but a reflecting question: in a follow-up conversation the story is
+    short and these come right after it."""
+    units = phases._units(talk(*STORY, f"B: {question}", "S: Ik ben gewoon heel precies."))
+    bank = phases.bank()
+    emission = phases._emission(phases._read_with(units, bank), bank)[-2]
+    reflecteren, terugkijken = (emission[phases.LABELS.index(p)] for p in ("reflecteren", "terugkijken"))
+    assert reflecteren - terugkijken > 1.0
+
+
 def test_a_cue_question_mid_segment_is_split_off_at_word_time():
     text = "Dus je bent betrouwbaar. Wat wil je uitproberen of leren over je toekomstige vak, studie of werk?"
     words = [Word(100.0 + 0.5 * i, 100.4 + 0.5 * i, w) for i, w in enumerate(text.split())]
