@@ -27,7 +27,7 @@ import conditions  # noqa: E402
 from gesprekopname import examples, phases, speakers  # noqa: E402
 from gesprekopname.types import Segment  # noqa: E402
 
-DATA = Path(__file__).parent / "data"  # one folder per test set: hard, vers, structuur, blind, blind2
+DATA = Path(__file__).parent / "data"  # one folder per test set: hard, vers, structuur, blind, blind2, blind3
 CONDITIONS = ("T1", "T2", "T3")
 
 
