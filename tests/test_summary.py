@@ -729,6 +729,19 @@ def test_a_quality_the_student_denies_or_a_nod_is_not_listed():
                    for item in fields["kwaliteiten"])
 
 
+def test_a_judgement_that_only_points_back_is_no_motief():
+    fields, _ = summarise(conversation(
+        ("reflecteren", "B", "Wat vond je het leukste?"),
+        ("reflecteren", "S", "Dat je samen iets maakt waar mensen blij van worden."),
+        ("reflecteren", "S", "Dat vind ik echt leuk."),
+        ("reflecteren", "B", "Wat vind je belangrijk in je werk?"),
+        ("reflecteren", "S", "Dat is belangrijk, ja."),
+        ("reflecteren", "S", "Dat het eten op tijd klaar is."),
+    ))
+    assert fields["motieven"] == ["Dat je samen iets maakt waar mensen blij van worden",
+                                  "Dat het eten op tijd klaar is"]
+
+
 # The student's own quality, before the begeleider offers more.
 NETJES = (("reflecteren", "B", "Wat deed jij hierin heel goed?"),
           ("reflecteren", "S", "Ik werkte heel netjes, alles recht langs het touwtje."))
