@@ -636,6 +636,18 @@ def test_each_obstacle_is_paired_with_the_students_solution():
     assert len(evidence["oplossingen"]) == len(fields["oplossingen"])
 
 
+def test_what_the_student_says_is_no_problem_is_no_belemmering():
+    fields, _ = summarise(conversation(
+        ("activeren", "B", "Waar kun je tegenaan lopen?"),
+        ("activeren", "S", "Mijn moeder vindt het goed, die is juist blij."),
+        ("activeren", "S", "Voor de klas staan vind ik geen probleem."),
+        ("activeren", "S", "Maar ik vind bellen met iemand die ik niet ken eng."),
+        ("activeren", "B", "Hoe kun jij dit oplossen?"),
+        ("activeren", "S", "Ik stuur eerst een mail."),
+    ))
+    assert fields["belemmeringen"] == ["ik vind bellen met iemand die ik niet ken eng"]
+
+
 def test_a_paraphrased_obstacle_question_and_en_dan_pair_obstacle_and_solution():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "B", "Dan spreken we af: in de meivakantie loop je een dag mee met Erik."),

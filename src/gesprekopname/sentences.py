@@ -39,6 +39,7 @@ class Rules:
     intro: re.Pattern
     empty: re.Pattern
     denied: re.Pattern  # a quality or motive the student says is not theirs ("geduldig ben ik niet")
+    no_obstacle: re.Pattern  # says something is no obstacle ("Mijn moeder vindt het goed.")
     turned_down: re.Pattern  # the student's reply that turns down what the begeleider said ("Nee.", "Niet echt.")
     about_student: re.Pattern  # a begeleider's sentence about the student ("je", "jij")
     negation: re.Pattern  # after which "nee" agrees ("Je raakte niet in paniek." "Nee.")
@@ -176,6 +177,7 @@ def _compiled(raw: dict) -> Rules:
         intro=re.compile(r"^(?:(?:" + "|".join(raw["inleidingen"]) + r")\b[\s,.!:;…-]*)+", re.IGNORECASE),
         empty=re.compile(r"^(?:(?:" + "|".join(raw["leeg"]) + r")\b[\s,.!?;…]*)+$", re.IGNORECASE),
         denied=re.compile(r"(?<!\w)(?:" + "|".join(raw["ontkend"]) + r")$", re.IGNORECASE),
+        no_obstacle=_words(raw["geen_belemmering"]),
         turned_down=re.compile(raw["afwijzing"]["antwoord"], re.IGNORECASE),
         about_student=_words(raw["afwijzing"]["over_leerling"]),
         negation=_words(raw["afwijzing"]["ontkenning"]),

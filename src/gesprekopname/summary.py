@@ -443,6 +443,7 @@ def _list_items(units: list[Unit], col: dict[str, np.ndarray], likely: dict[str,
             parts = partial(_list_parts, r=r) if summed_up else None
             for value, used in items_of([[unit]], r, parts):
                 if ((field in DENIABLE and (r.denied.search(value) or asks(unit, r) or _turned_down(units, i, r)))
+                        or (field == "belemmeringen" and r.no_obstacle.search(value))
                         or _trails_off(unit, value, r) or not _says_something(value)):
                     continue
                 words = set(tokens(value))
