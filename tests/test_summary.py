@@ -877,6 +877,12 @@ def test_echt_goes_as_a_filler_but_not_after_niet():
     assert summary.clean("Nee, niet echt.") == ""  # says nothing on its own
 
 
+def test_a_hesitation_says_nothing_so_it_is_no_value():
+    # "Mwah." to the naming question, said back by the begeleider, was read as the inzicht.
+    assert summary.clean("Mwah.") == summary.clean("Tja.") == summary.clean("Tja, weet ik niet.") == ""
+    assert summary.clean("Mwah. Gewoon nog een keer doen.") == "nog een keer doen"
+
+
 def test_a_hedge_stays_so_the_value_says_no_more_than_was_said():
     assert summary.clean("Ik was een beetje zenuwachtig.") == "Ik was een beetje zenuwachtig"
     assert summary.clean("Ik wilde het zeker weten.") == "Ik wilde het zeker weten"
