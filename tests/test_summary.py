@@ -767,6 +767,8 @@ def test_a_judgement_that_only_points_back_is_no_motief():
     ))
     assert fields["motieven"] == ["Dat je samen iets maakt waar mensen blij van worden",
                                   "Dat het eten op tijd klaar is"]
+    # Also when the begeleider says it of the student.
+    assert summary.clean("Dat is belangrijk voor je.") == summary.clean("Dat vind ik mooi voor jou.") == ""
 
 
 # The student's own quality, before the begeleider offers more.
