@@ -769,6 +769,9 @@ def test_a_judgement_that_only_points_back_is_no_motief():
                                   "Dat het eten op tijd klaar is"]
     # Also when the begeleider says it of the student.
     assert summary.clean("Dat is belangrijk voor je.") == summary.clean("Dat vind ik mooi voor jou.") == ""
+    # Or a dislike ("Dat vond ik saai."): what was saai, the sentence before said; said with it, it stays.
+    assert summary.clean("Dat vond ik best saai.") == summary.clean("Dat vind ik eng.") == ""
+    assert summary.clean("Kletsen met vreemden, dat vind ik eng.") == "Kletsen met vreemden, dat vind ik eng"
 
 
 # The student's own quality, before the begeleider offers more.
