@@ -321,7 +321,10 @@ def test_the_begeleiders_words_to_the_student_are_told_about_them_and_back(said,
     ("Ik wil een dag meelopen", None),  # a subject and a verb already: told about by the other rules
     ("Een dag meelopen?", None),  # a question proposes; it agrees nothing
     ("Met Bakker praten en de proefles volgen", None),  # two steps in one: not sure how to join them
-    ("Een dag met haar mee", None),  # no verb at all
+    ("Een dag met haar mee", "Noa gaat een dag met haar mee"),  # "mee" without a verb is "meegaan"
+    ("Een keer mee met Gijs als hij de slagbomen komt nakijken",  # a verb in a subclause is no second step
+     "Noa gaat een keer mee met Gijs als hij de slagbomen komt nakijken"),
+    ("Een dag meelopen of een interview doen", None),  # two steps, or a choice between them
     ("Een kast de trap af krijgen, ja, daar zit een techniek achter", None),  # a remark on a task, no step
     ("Een dag meelopen, dan weet ik het", None),  # "ik" stays with the rules that turn it
     ("Drie middagen meehelpen, en zaterdag ga je langs", "Noa helpt drie middagen mee, en zaterdag ga je langs"),

@@ -200,9 +200,15 @@ def _infinitive_at(words: list[str]) -> int | None:
     def infinitive(k: int) -> bool:
         return (k == 0 or words[k - 1] != "te") and _planned_verb(words[k], r) is not None
 
+    def subordinate(j: int) -> bool:
+        """In a clause a subordinator opens ("als hij de slagbomen komt nakijken"): part of the step, not another."""
+        start = max(k for k in range(end, j + 1) if words[k] in _CLAUSE_END or words[k] in opens)
+        return words[start] in rules()["bijzin"] and words[start] != "of"
+
     at = next((k for k in range(end - 1, -1, -1) if infinitive(k)), None)
     if (at is None or "?" in words or any(w in no_step for w in words[:end])
-            or any(w in r["persoon"] for w in words) or any(infinitive(j) for j in range(end, len(words)))
+            or any(w in r["persoon"] for w in words)
+            or any(infinitive(j) and not subordinate(j) for j in range(end, len(words)))
             or (at + 1 < len(words) and _finite(words[at + 1]))
             or len([w for w in words if w not in _CLAUSE_END]) < 3):
         return None
@@ -218,7 +224,10 @@ def _finite(word: str) -> bool:
 
 
 def _planned_verb(word: str, r: dict) -> tuple[str, str] | None:
-    """The form with a name of an infinitive, and the part it splits off: "meelopen" -> ("loopt", "mee")."""
+    """The form with a name of an infinitive, and the part it splits off: "meelopen" -> ("loopt", "mee"); a
+    particle said without its verb, with the verb it means: "mee" -> ("gaat", "mee")."""
+    if word in r["zonder_werkwoord"]:
+        return r["werkwoorden"][r["zonder_werkwoord"][word]], word
     if not word.endswith("n") or len(word) < 4:
         return None
     for particle in sorted(r["partikels"], key=len, reverse=True):
