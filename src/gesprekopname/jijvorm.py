@@ -227,7 +227,8 @@ def _planned_verb(word: str, r: dict) -> tuple[str, str] | None:
     """The form with a name of an infinitive, and the part it splits off: "meelopen" -> ("loopt", "mee"); a
     particle said without its verb, with the verb it means: "mee" -> ("gaat", "mee")."""
     if word in r["zonder_werkwoord"]:
-        return r["werkwoorden"][r["zonder_werkwoord"][word]], word
+        form = _named_form(r["zonder_werkwoord"][word], r)
+        return (form, word) if form else None
     if not word.endswith("n") or len(word) < 4:
         return None
     for particle in sorted(r["partikels"], key=len, reverse=True):
