@@ -484,6 +484,9 @@ def test_of_two_times_in_a_sentence_wanneer_takes_the_one_pinned_down():
     ("Eentje op 14 maart en eentje in april.", "op 14 maart"),
     ("In februari is er open dag, op zaterdag 8 februari.", "zaterdag 8 februari"),
     ("Na de meivakantie, op 12 mei.", "op 12 mei"),
+    # A part of the school day pins a day down, also before the rest of the sentence.
+    ("Donderdag na de lunch ga ik naar haar toe.", "donderdag na de lunch"),
+    ("Maandag tijdens de middagpauze loop ik even langs.", "maandag tijdens de middagpauze"),
 ])
 def test_wanneer_reads_spoken_times(said, when):
     fields, _ = summarise(conversation(
