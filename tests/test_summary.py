@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import DEV_DIALOGUES, run_cli
 
-from gesprekopname import config, sentences, summary, vervolgstap, words
+from gesprekopname import config, contact, sentences, summary, vervolgstap, words
 from gesprekopname.sentences import Unit
 from gesprekopname.summary import FIELDS, LIST_FIELDS, summarise
 from gesprekopname.types import Segment
@@ -355,6 +355,13 @@ def test_who_the_contact_is_may_follow_in_a_sentence_of_its_own():
         ("activeren", "S", "Ruud. Die is front office manager. Die doet de reserveringen."),
     ))
     assert fields["contact"] == "Ruud, front office manager"
+
+
+def test_a_role_said_of_someone_just_named_names_no_one_new():
+    # "Ja, bij Ria. Zij is de baas.": the contact is Ria (with who she is), not a second person "de baas".
+    r = summary.rules()
+    assert contact.persons(Unit(0, 1, "Zij is de baas.", "leerling", "activeren"), r, set()) == []
+    assert contact.persons(Unit(0, 1, "Vraag het maar aan de baas.", "leerling", "activeren"), r, set()) == ["de baas"]
 
 
 def test_what_the_contact_does_said_after_the_name_describes_the_contact():

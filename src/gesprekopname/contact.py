@@ -28,13 +28,19 @@ def persons(unit: Unit, r: Rules, known: set[str]) -> list[str]:
                 out.append(" ".join([word.lower() if i == 0 else word, *name]))
                 i += 1 + len(name)
                 continue
-            if low in r.roles:
+            if low in r.roles and not _says_who_is(words, i):
                 before = words[i - 1].lower() if i else ""
                 out.append(f"{before} {low}" if before in ("mijn", "m'n", "de", "haar", "zijn") else low)
         elif _is_name(word, r) and _as_name(words, i, known):
             out.append(word)
         i += 1
     return out
+
+
+def _says_who_is(words: list[str], i: int) -> bool:
+    """Whether the role at words[i] says who someone named already is ("Ja, bij Ria. Zij is de baas."): no one new."""
+    said = [w.lower() for w in words[max(0, i - 3):i]]
+    return len(said) == 3 and said[0] in ("zij", "hij", "ze", "die") and said[1] == "is"
 
 
 def _as_name(words: list[str], i: int, known: set[str]) -> bool:
