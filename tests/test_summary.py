@@ -788,6 +788,12 @@ def test_a_judgement_that_only_points_back_is_no_motief():
     assert summary.clean("Kletsen met vreemden, dat vind ik eng.") == "Kletsen met vreemden, dat vind ik eng"
 
 
+def test_how_it_went_without_what_went_so_is_no_value():
+    # "Dat ging best goed." after a quality says nothing of its own; a one-word "Allebei." names no choice.
+    assert summary.clean("Dat ging best goed.") == summary.clean("Ging wel.") == summary.clean("Allebei.") == ""
+    assert summary.clean("Het tillen ging best goed.") == "Het tillen ging best goed"
+
+
 # The student's own quality, before the begeleider offers more.
 NETJES = (("reflecteren", "B", "Wat deed jij hierin heel goed?"),
           ("reflecteren", "S", "Ik werkte heel netjes, alles recht langs het touwtje."))
