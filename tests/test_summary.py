@@ -663,20 +663,6 @@ def test_what_the_student_says_is_no_problem_is_no_belemmering():
     assert fields["belemmeringen"] == ["ik vind bellen met iemand die ik niet ken eng"]
 
 
-def test_an_obstacle_the_student_raises_unasked_while_planning_is_a_belemmering():
-    fields, evidence = summarise(conversation(
-        ("vooruitkijken", "B", "Wat wil je als volgende stap doen?"),
-        ("vooruitkijken", "S", "Een middag meedraaien op de BSO."),
-        ("activeren", "B", "Hoe ga je dat regelen?"),
-        ("activeren", "S", "Ik moet Fatima bellen, die maakt de planning."),
-        ("activeren", "S", "Maar ik bel niet graag. Dan ga ik stotteren."),
-        ("activeren", "B", "Wat zou je dan kunnen doen?"),
-        ("activeren", "S", "Ik fiets er morgen na school heen."),
-    ))
-    assert fields["belemmeringen"] == ["ik bel niet graag"]
-    assert quotes(evidence, "belemmeringen") == ["Maar ik bel niet graag."]
-
-
 def test_a_paraphrased_obstacle_question_and_en_dan_pair_obstacle_and_solution():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "B", "Dan spreken we af: in de meivakantie loop je een dag mee met Erik."),

@@ -58,7 +58,6 @@ class Rules:
     setting: re.Pattern  # what kind of experience it was: stage, meeloopdag, bijbaan
     quality_words: re.Pattern  # words that name a quality (geduldig, precies) or a motive (belangrijk, hekel)
     motive_words: re.Pattern
-    obstacle_words: re.Pattern  # words that say what may stand in the way (eng, niet graag, te ver)
     times: tuple[re.Pattern, ...]
     any_time: re.Pattern  # all of them at once: is there a time in the sentence at all
     time_detail: re.Pattern  # what may follow a time and belongs to it ("om half elf", "bij de koffie")
@@ -198,7 +197,6 @@ def _compiled(raw: dict) -> Rules:
         setting=_words(raw["soort_ervaring"]),
         quality_words=_words(raw["kwaliteitswoorden"]),
         motive_words=_words(raw["motiefwoorden"]),
-        obstacle_words=_words(raw["belemmeringswoorden"]),
         times=tuple(_words([p]) for p in raw["tijd"]),
         any_time=_words(raw["tijd"]),
         time_detail=re.compile(raw["tijd_detail"], re.IGNORECASE),
