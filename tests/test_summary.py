@@ -315,6 +315,17 @@ def test_a_town_or_a_study_named_often_is_no_contact():
     assert fields["contact"].startswith("Marleen")
 
 
+def test_a_profile_or_lesson_named_often_is_no_contact():
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Je weet dat we ook Groen hebben? Je kunt een keer een praktijkles Groen meedoen."),
+        ("vooruitkijken", "S", "Sem zit bij Groen."),
+        ("activeren", "B", "Dus: donderdag doe je het derde uur mee met de praktijkles Groen bij meneer Pronk."),
+        ("activeren", "B", "En ga je dat zelf aan meneer Pronk vragen?"),
+        ("activeren", "S", "Ja, samen met Sem, die kent Groen."),
+    ))
+    assert fields["contact"].startswith("meneer Pronk")
+
+
 def test_a_time_of_day_is_no_contact():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "B", "Dan spreken we af: je loopt na de vakantie een dag mee op de groep."),
