@@ -767,6 +767,18 @@ def test_a_quality_the_student_denies_or_a_nod_is_not_listed():
                    for item in fields["kwaliteiten"])
 
 
+def test_an_insight_the_student_takes_back_gives_way_to_the_one_said_next():
+    fields, evidence = summarise(conversation(
+        ("terugkijken", "B", "Vertel eens over die zaterdag in de keuken."),
+        ("terugkijken", "S", "Ik moest ineens de toetjes doen, en het was heel druk."),
+        ("reflecteren", "B", "Als je er een kop boven zou zetten, boven die zaterdag?"),
+        ("reflecteren", "S", 'Eh... "ik word beter van druk". Nee, wacht. "Ik heb tempo en een team nodig." Ja, die.'),
+        ("vooruitkijken", "B", "Oké. Waar wil je hiermee naartoe?"),
+    ))
+    assert fields["inzicht"] == "Ik heb tempo en een team nodig"
+    assert quotes(evidence, "inzicht") == ["\"Ik heb tempo en een team nodig.\" Ja, die."]
+
+
 def test_a_judgement_that_only_points_back_is_no_motief():
     fields, _ = summarise(conversation(
         ("reflecteren", "B", "Wat vond je het leukste?"),

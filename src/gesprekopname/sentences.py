@@ -45,6 +45,7 @@ class Rules:
     negation: re.Pattern  # after which "nee" agrees ("Je raakte niet in paniek." "Nee.")
     check: re.Pattern  # a question that only checks what was said ("Herken je dat?")
     confirms: re.Pattern  # a reply that takes what was just said as the name ("Dat is het eigenlijk.")
+    taken_back: re.Pattern  # the speaker takes back what they just said ("Nee, wacht.")
     unfinished: re.Pattern  # a part of a summary that cannot stand alone ("jij bent iemand die")
     agreement: re.Pattern
     recorded: re.Pattern
@@ -183,6 +184,7 @@ def _compiled(raw: dict) -> Rules:
         negation=_words(raw["afwijzing"]["ontkenning"]),
         check=any_of(raw["afwijzing"]["controle"]),
         confirms=any_of(raw["bevestiging"]),
+        taken_back=any_of(raw["zelfcorrectie"]),
         unfinished=re.compile(r"(?<!\w)(?:" + "|".join(raw["onaf"]["einde"]) + r")$|^(?:"
                               + "|".join(raw["onaf"]["begin"]) + r")(?!\w)", re.IGNORECASE),
         agreement=any_of(raw["afspraak"] + raw["vastleggen"]),

@@ -421,12 +421,23 @@ def _about(value: str, used: list[Unit], name: str, r: Rules, field: str) -> str
 
 
 def _named(units: list[Unit], picked: list[int], r: Rules) -> tuple[str | None, list[Unit]]:
-    """inzicht: the name the likeliest sentence gives (see _name_in)."""
+    """inzicht: the name the likeliest sentence gives (see _name_in); one the student takes back at once gives way
+    to the name said after that ("“Ik word beter van druk.” Nee, wacht. “Ik heb tempo en een team nodig.”")."""
     for unit in by_time(units, picked):
-        value = _name_in(unit, r)
+        unit = _instead(units, units.index(unit), r)
+        value = _name_in(unit, r) if unit else None
         if value:
             return value, [unit]
     return None, []
+
+
+def _instead(units: list[Unit], k: int, r: Rules) -> Unit | None:
+    """The sentence itself, or, where the speaker's next sentence takes it back (samenvatting.yaml:
+    zelfcorrectie), the one they say after that (None when they say nothing more)."""
+    own = [u for u in units[k + 1:k + 3] if u.speaker == units[k].speaker]
+    if not (own and r.taken_back.search(own[0].text)):
+        return units[k]
+    return own[1] if len(own) > 1 else None
 
 
 def _list_items(units: list[Unit], col: dict[str, np.ndarray], likely: dict[str, list[int]], r: Rules
