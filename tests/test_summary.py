@@ -479,6 +479,20 @@ def test_wanneer_joins_a_time_pinned_down_in_the_next_sentence():
     assert quotes(evidence, "wanneer") == ["April.", "Na de toetsweek."]
 
 
+def test_a_later_time_the_begeleider_says_back_replaces_the_first_one():
+    fields, evidence = summarise(conversation(
+        ("vooruitkijken", "B", "Wat ga je doen?"),
+        ("vooruitkijken", "S", "Een dag meelopen met Hanneke van de servicedesk."),
+        ("vooruitkijken", "B", "Wanneer?"),
+        ("vooruitkijken", "S", "Ik dacht woensdag 3 april, om negen uur."),
+        ("activeren", "B", "Kan dat?"),
+        ("activeren", "S", "Wacht, woensdag is mijn lesdag. Dan maak ik er donderdag 4 april van."),
+        ("activeren", "B", "Donderdag 4 april."),
+    ))
+    assert fields["wanneer"] == "donderdag 4 april"
+    assert quotes(evidence, "wanneer")[-1] == "Donderdag 4 april."
+
+
 def test_of_two_times_in_a_sentence_wanneer_takes_the_one_pinned_down():
     fields, _ = summarise(conversation(
         ("vooruitkijken", "B", "Wat ga je doen?"),

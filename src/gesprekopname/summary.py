@@ -348,7 +348,7 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None, name: s
         put("vervolgstap", *_widened("vervolgstap", (step.value, step.units), units, about, r))
         when = vervolgstap.time_in(by_time(units, likely("wanneer")[:2]) or step.units, r,
                                    vervolgstap.refused_times(units, r))
-        put("wanneer", *vervolgstap.pinned_down(when, units, r))
+        put("wanneer", *vervolgstap.pinned_down(vervolgstap.said_back_later(when, units, r), units, r))
         # The contact helps with the step: without an agreed step there is no one to name yet.
         put("contact", *contact.named_most(units, col["contact"], t["contact"], r))
     asked, answered = _what_if(units, lists, r)

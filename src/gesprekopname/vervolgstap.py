@@ -163,6 +163,25 @@ def pinned_down(found: tuple[str | None, list[Unit]], units: list[Unit], r: Rule
     return found
 
 
+def said_back_later(found: tuple[str | None, list[Unit]], units: list[Unit], r: Rules
+                    ) -> tuple[str | None, list[Unit]]:
+    """A later time agreed on replaces the one found: the last time the begeleider says back on its own after it,
+    in the talk about the step ("Ik dacht woensdag 3 april." ... "Dan maak ik er donderdag 4 april van."
+    "Donderdag 4 april.")."""
+    value, used = found
+    if not value:
+        return found
+    after = units.index(used[-1]) + 1
+    for k in range(len(units) - 1, after - 1, -1):
+        unit = units[k]
+        if unit.speaker == "begeleider" and "zegt_na" in unit.echo and unit.phase in STEP_PHASES:
+            said = clean(unit.text, r)
+            if said.lower() != value.lower() and any(p.fullmatch(said) for p in r.times):
+                student = [u for u in units[max(0, k - 2):k] if "nagezegd" in u.echo][-1:]
+                return said[0].lower() + said[1:], [*student, unit]
+    return found
+
+
 def when(units: list[Unit], step: Step | None, r: Rules) -> tuple[str | None, list[Unit]]:
     """wanneer: a time in the step itself, else the answer to the when-question that follows the step
     (before another field is asked about), else to the last when-question before it."""
