@@ -491,6 +491,15 @@ def test_a_later_time_the_begeleider_says_back_replaces_the_first_one():
     ))
     assert fields["wanneer"] == "donderdag 4 april"
     assert quotes(evidence, "wanneer")[-1] == "Donderdag 4 april."
+    # Said back shorter, the same time keeps what pins it down.
+    fields, _ = summarise(conversation(
+        ("vooruitkijken", "B", "Wat ga je doen?"),
+        ("vooruitkijken", "S", "Een dag meelopen met Hanneke van de servicedesk."),
+        ("vooruitkijken", "B", "Wanneer?"),
+        ("vooruitkijken", "S", "Donderdag 4 april, om negen."),
+        ("activeren", "B", "Donderdag 4 april."),
+    ))
+    assert fields["wanneer"] == "donderdag 4 april, om negen"
 
 
 def test_of_two_times_in_a_sentence_wanneer_takes_the_one_pinned_down():

@@ -167,7 +167,7 @@ def said_back_later(found: tuple[str | None, list[Unit]], units: list[Unit], r: 
                     ) -> tuple[str | None, list[Unit]]:
     """A later time agreed on replaces the one found: the last time the begeleider says back on its own after it,
     in the talk about the step ("Ik dacht woensdag 3 april." ... "Dan maak ik er donderdag 4 april van."
-    "Donderdag 4 april.")."""
+    "Donderdag 4 april."); not one the found time already holds ("Dinsdag, het zevende uur." "Dinsdag.")."""
     value, used = found
     if not value:
         return found
@@ -176,7 +176,7 @@ def said_back_later(found: tuple[str | None, list[Unit]], units: list[Unit], r: 
         unit = units[k]
         if unit.speaker == "begeleider" and "zegt_na" in unit.echo and unit.phase in STEP_PHASES:
             said = clean(unit.text, r)
-            if said.lower() != value.lower() and any(p.fullmatch(said) for p in r.times):
+            if said.lower() not in value.lower() and any(p.fullmatch(said) for p in r.times):
                 student = [u for u in units[max(0, k - 2):k] if "nagezegd" in u.echo][-1:]
                 return said[0].lower() + said[1:], [*student, unit]
     return found
