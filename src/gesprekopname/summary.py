@@ -423,8 +423,8 @@ def _about(value: str, used: list[Unit], name: str, r: Rules, field: str) -> str
 def _named(units: list[Unit], picked: list[int], r: Rules) -> tuple[str | None, list[Unit]]:
     """inzicht: the name the likeliest sentence gives (see _name_in); one the student takes back at once gives way
     to the name said after that ("“Ik word beter van druk.” Nee, wacht. “Ik heb tempo en een team nodig.”")."""
-    for unit in by_time(units, picked):
-        unit = _instead(units, units.index(unit), r)
+    for k in sorted(picked):
+        unit = _instead(units, k, r)
         value = _name_in(unit, r) if unit else None
         if value:
             return value, [unit]

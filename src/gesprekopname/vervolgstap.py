@@ -176,7 +176,7 @@ def said_back_later(found: tuple[str | None, list[Unit]], units: list[Unit], r: 
         unit = units[k]
         if unit.speaker == "begeleider" and "zegt_na" in unit.echo and unit.phase in STEP_PHASES:
             said = clean(unit.text, r)
-            if said.lower() not in value.lower() and any(p.fullmatch(said) for p in r.times):
+            if said.lower() not in value.lower() and r.any_time.fullmatch(said):
                 student = [u for u in units[max(0, k - 2):k] if "nagezegd" in u.echo][-1:]
                 return said[0].lower() + said[1:], [*student, unit]
     return found
