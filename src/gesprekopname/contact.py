@@ -10,6 +10,7 @@ import numpy as np
 
 from gesprekopname.sentences import Rules, Unit, clean, normalised
 from gesprekopname.vervolgstap import STEP_PHASES, Step, kept, turned_down
+from gesprekopname.words import uncapitalised
 
 _PARTICLES = ("van", "de", "der", "den", "el", "ten", "ter")  # "meneer El Amrani", "mevrouw Van Dam"
 _NAME = re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+(?:[-'][A-Za-zà-ÿ]+)*")
@@ -28,7 +29,7 @@ def persons(unit: Unit, r: Rules, known: set[str]) -> list[str]:
                 out.append(" ".join([word.lower() if i == 0 else word, *name]))
                 i += 1 + len(name)
                 continue
-            if low in r.roles and not _says_who_is(words, i):
+            if low in r.roles and not _says_who_is(words, i, r):
                 before = words[i - 1].lower() if i else ""
                 out.append(f"{before} {low}" if before in ("mijn", "m'n", "de", "haar", "zijn") else low)
         elif _is_name(word, r) and _as_name(words, i, known):
@@ -37,10 +38,10 @@ def persons(unit: Unit, r: Rules, known: set[str]) -> list[str]:
     return out
 
 
-def _says_who_is(words: list[str], i: int) -> bool:
+def _says_who_is(words: list[str], i: int, r: Rules) -> bool:
     """Whether the role at words[i] says who someone named already is ("Ja, bij Ria. Zij is de baas."): no one new."""
     said = [w.lower() for w in words[max(0, i - 3):i]]
-    return len(said) == 3 and said[0] in ("zij", "hij", "ze", "die") and said[1] == "is"
+    return len(said) == 3 and said[0] in r.pointers and said[1] == "is"
 
 
 def _as_name(words: list[str], i: int, known: set[str]) -> bool:
@@ -217,11 +218,11 @@ def _said_who(person: str, text: str, before: str | None, r: Rules) -> str | Non
     named = not said and re.search(r"(?<!\w)" + re.escape(person) + r"\s*,", text)  # "naast Marjan, die werkt"
     does = named and r.who_says.match(text, named.end())
     if not said and not does and before and f" {normalised(before)}".endswith(f" {normalised(person)}"):
-        said = re.match(r"(\s*(?:die|hij|zij|ze) is\s[^,.;:!?]{2,50}(?!\w))", text, re.IGNORECASE)
+        said = re.match(r"(\s*(?:" + "|".join(r.pointers) + r") is\s[^,.;:!?]{2,50}(?!\w))", text, re.IGNORECASE)
         does = not said and r.who_says.match(text)
     if does:
         clause = clean(does[0], r)
-        return ", " + clause[:1].lower() + clause[1:]
+        return ", " + uncapitalised(clause)
     return _role_words(said) if said and _role_word(said[1].split()[-1], r) else None
 
 
@@ -230,6 +231,6 @@ _IS_ROLE = r"(,?\s+(?:die |dat )?is\s+(?:(?:je|jouw|de|mijn|m'n|onze|zijn|haar)\
 
 def _role_words(found: re.Match) -> str:
     """', dat is de chef van RVS' -> ', de chef van RVS'; ' is je werkbegeleider' -> ', je werkbegeleider'."""
-    return re.sub(r"^\s*,?\s*(?:(?:die|dat|hij|zij|ze)\s+)?is\b", ",", found.group(1).rstrip(), flags=re.IGNORECASE)
+    return re.sub(r"^\s*,?\s*(?:\w+\s+)?is\b", ",", found.group(1).rstrip(), flags=re.IGNORECASE)
 
 

@@ -23,7 +23,7 @@ import simplemma
 
 from gesprekopname import config
 from gesprekopname.segments import sentences
-from gesprekopname.words import capitalised, lemma
+from gesprekopname.words import capitalised, lemma, uncapitalised
 
 _TOKEN = re.compile(r"[\w'-]+|[^\w\s]")
 _CLAUSE_END = frozenset(",;:.!?…")
@@ -180,7 +180,7 @@ def planned(text: str, name: str) -> str | None:
     first = found[0].group()
     before = text[: found[k].start()].strip()
     if before and simplemma.is_known(first.lower(), lang="nl") and first[1:].islower():
-        before = before[:1].lower() + before[1:]  # "Een dag" -> "een dag"; a name stays as it is
+        before = uncapitalised(before)  # "Een dag" -> "een dag"; a name stays as it is
     after = text[found[k].end():].strip()
     joined = " ".join(filter(None, [name, verb, before, particle]))
     return joined + ("" if after[:1] in (",", ".", ";", ":", "!", "") else " ") + after

@@ -65,6 +65,7 @@ class Rules:
     titles: frozenset[str]
     roles: frozenset[str]
     who_says: re.Pattern  # "Die werkt in het Mariënhof": who the person just named is
+    pointers: frozenset[str]  # "die", "zij": words that point back at someone just named
     greetings: frozenset[str]
     not_names: frozenset[str]
     not_name_ends: tuple[str, ...]
@@ -204,6 +205,7 @@ def _compiled(raw: dict) -> Rules:
         time_detail=re.compile(raw["tijd_detail"], re.IGNORECASE),
         titles=frozenset(names["titels"]),
         roles=frozenset(names["rollen"]),
+        pointers=frozenset(names["verwijswoorden"]),
         who_says=re.compile(r"\s*die\s(?:" + "|".join(names["wie_zin"]) + r")\b[^,.;:!?]{2,50}(?!\w)", re.IGNORECASE),
         greetings=frozenset(names["groeten"]),
         not_names=frozenset(names["geen_naam"]),

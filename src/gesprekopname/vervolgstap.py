@@ -12,7 +12,7 @@ import numpy as np
 from gesprekopname import fields
 from gesprekopname.sentences import Rules, Unit, as_sentences, asks, by_time, clean, unrepeated, usable
 from gesprekopname.types import OVERIG
-from gesprekopname.words import content
+from gesprekopname.words import content, uncapitalised
 
 STEP_SENTENCES = 3  # the step's value: the final sentence and the proposal it sums up
 BEFORE_STEP = 2  # sentences before the step's first that may still say what it is (not an earlier proposal)
@@ -116,7 +116,7 @@ def time_in(units: list[Unit], r: Rules, refused: frozenset[str] = frozenset()) 
                  if m.group(0).lower() not in refused]
         if found:
             value, unit = max(found, key=lambda f: len(f[0]))
-            return value[0].lower() + value[1:], [unit]
+            return uncapitalised(value), [unit]
     return None, []
 
 
@@ -178,7 +178,7 @@ def said_back_later(found: tuple[str | None, list[Unit]], units: list[Unit], r: 
             said = clean(unit.text, r)
             if said.lower() not in value.lower() and r.any_time.fullmatch(said):
                 student = [u for u in units[max(0, k - 2):k] if "nagezegd" in u.echo][-1:]
-                return said[0].lower() + said[1:], [*student, unit]
+                return uncapitalised(said), [*student, unit]
     return found
 
 

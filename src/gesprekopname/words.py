@@ -16,6 +16,11 @@ def capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def uncapitalised(text: str) -> str:
+    """A value that goes inside a sentence: "Donderdag" -> "donderdag" (a name in it stays as it is)."""
+    return text[:1].lower() + text[1:]
+
+
 @cache  # a conversation repeats its words; simplemma's lookup is the slow part of reading one
 def lemma(token: str) -> str:
     return simplemma.lemmatize(token, lang="nl").lower()
