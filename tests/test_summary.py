@@ -790,6 +790,25 @@ def test_a_quality_the_student_denies_or_a_nod_is_not_listed():
                    for item in fields["kwaliteiten"])
 
 
+def test_what_others_say_the_student_is_counts_as_a_quality_unasked():
+    fields, evidence = summarise(conversation(
+        ("terugkijken", "B", "Vertel eens, hoe was je stage bij de kinderopvang?"),
+        ("terugkijken", "S", "Ik moest buiten een spel doen met tien kinderen."),
+        ("terugkijken", "B", "En hoe ging dat?"),
+        ("terugkijken", "S", "Eerst luisterde niemand."),
+        ("terugkijken", "S", "Toen ben ik gewoon hardop gaan tellen en toen deden ze allemaal mee."),
+        ("reflecteren", "B", "Wat vond je daar het leukst aan?"),
+        ("reflecteren", "S", "Buiten zijn met die kinderen."),
+        ("reflecteren", "S", "Mijn moeder zegt altijd dat ik nooit opgeef."),
+        ("reflecteren", "B", "Dat zag ik ook aan je verslag."),
+        ("vooruitkijken", "B", "Wat wil je nu verder onderzoeken?"),
+        ("vooruitkijken", "S", "Of ik de opleiding pedagogiek wil doen."),
+    ))
+    assert any("nooit opgeef" in item for item in fields["kwaliteiten"])
+    assert "Mijn moeder zegt altijd dat ik nooit opgeef." in quotes(evidence, "kwaliteiten")
+    assert not any("buiten" in item.lower() for item in fields["kwaliteiten"])
+
+
 def test_an_insight_the_student_takes_back_gives_way_to_the_one_said_next():
     fields, evidence = summarise(conversation(
         ("terugkijken", "B", "Vertel eens over die zaterdag in de keuken."),

@@ -58,6 +58,7 @@ class Rules:
     reach_out: re.Pattern
     setting: re.Pattern  # what kind of experience it was: stage, meeloopdag, bijbaan
     quality_words: re.Pattern  # words that name a quality (geduldig, precies) or a motive (belangrijk, hekel)
+    self_image: re.Pattern  # someone says what the student is or can: "dat kan ik wel", "jij kan heel rustig"
     motive_words: re.Pattern
     times: tuple[re.Pattern, ...]
     any_time: re.Pattern  # all of them at once: is there a time in the sentence at all
@@ -199,6 +200,7 @@ def _compiled(raw: dict) -> Rules:
         reach_out=any_of(raw["contactwoorden"]),
         setting=_words(raw["soort_ervaring"]),
         quality_words=_words(raw["kwaliteitswoorden"]),
+        self_image=_words(raw["zelfbeeld"]),
         motive_words=_words(raw["motiefwoorden"]),
         times=tuple(_words([p]) for p in raw["tijd"]),
         any_time=_words(raw["tijd"]),

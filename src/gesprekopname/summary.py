@@ -185,7 +185,7 @@ def _signals(units: list[Unit], chosen: dict[str, list[Unit]], r: Rules) -> list
     searched = [(name, lowered(pattern).search) for name, pattern in (
         ("tijd", r.any_time), ("afspraak", r.agreement), ("verandering", r.change), ("uitstel", r.defer),
         ("stap", r.step), ("contactwoord", r.reach_out), ("kwaliteitwoord", r.quality_words),
-        ("motiefwoord", r.motive_words))]
+        ("motiefwoord", r.motive_words), ("zelfbeeld", r.self_image))]
     consent, summed_up, empty = (lowered(p).match for p in (r.consent, _SUMMARY_START, r.empty))
     out: list[set[str]] = []
     later: set[str] = set()
