@@ -809,20 +809,6 @@ def test_what_others_say_the_student_is_counts_as_a_quality_unasked():
     assert not any("buiten" in item.lower() for item in fields["kwaliteiten"])
 
 
-def test_the_name_the_student_confirms_stands_a_little_under_the_threshold():
-    reading = summary.read(conversation(
-        ("reflecteren", "B", "Als ik het bij elkaar leg: jij wil er zijn voor een kind dat het niet meer weet."),
-        ("reflecteren", "S", "Ja, de rust zijn voor een kind dat het even kwijt is."),
-        ("reflecteren", "S", "Dat is het wel."),
-    ))
-    named = reading.units.index(reading.chosen["inzicht"][0])
-    p = reading.p[named, summary.fields.FIELDS.index("inzicht")]
-    just_above = summary.rules().thresholds | {"inzicht": 1.5 * p}
-    assert summary.decide(reading, just_above)[0]["inzicht"] == "de rust zijn voor een kind dat het even kwijt is"
-    far_above = summary.rules().thresholds | {"inzicht": 3 * p}
-    assert summary.decide(reading, far_above)[0]["inzicht"] is None
-
-
 def test_an_insight_the_student_takes_back_gives_way_to_the_one_said_next():
     fields, evidence = summarise(conversation(
         ("terugkijken", "B", "Vertel eens over die zaterdag in de keuken."),

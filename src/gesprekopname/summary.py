@@ -57,7 +57,6 @@ FIELDS = ("ervaring", "rol", "verwachtingen", "kwaliteiten", "motieven", "inzich
           "vervolgstap", "wanneer", "contact", "belemmeringen", "oplossingen", "competenties")
 STORY_WORDS = 45  # the ervaring: the student's first sentences about the experience, up to about this many words
 ANSWER_SENTENCES = 3
-RULE_FLOOR = 0.5  # share of the inzicht threshold that the name the rules found must reach (CV 0.786 -> 0.789)
 OVERSHOOT = 1.3  # a widened field may end up this much longer than its length when the last sentence is long
 NAMING_PHASES = ("reflecteren", "vooruitkijken")  # where an insight is named (or late, decoded as the next phase)
 _SUMMARY_START = re.compile(r"^(dus|je bent|jij bent|dan ben je|zo te horen)\b", re.IGNORECASE)
@@ -337,10 +336,7 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None, name: s
                               ([] if setting is None else [setting]) + story, r))
     put("rol", *_widened("rol", joined(by_time(units, role[:2]), r, STORY_WORDS), units, role, r))
     put("verwachtingen", *_first_answer(units, "verwachtingen", r))
-    # The name the rules found (the answer to the naming question, or one confirmed) may stand a little lower.
-    named = [i for i in map(units.index, reading.chosen.get("inzicht", []))
-             if col["inzicht"][i] >= RULE_FLOOR * t["inzicht"]]
-    put("inzicht", *_named(units, likely("inzicht")[:1] or named, r))
+    put("inzicht", *_named(units, likely("inzicht")[:1], r))
     lists = _list_items(units, col, {f: likely(f) for f in LISTED}, r)
     for field in ("kwaliteiten", "motieven"):
         put_items(field, lists[field])
