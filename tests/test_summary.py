@@ -1196,3 +1196,19 @@ def test_a_broken_school_summary_file_is_named_with_its_line_and_ours_is_used(ow
         "Dit bestand is overgeslagen: de ingebouwde regels voor de samenvatting zijn gebruikt.")
     assert summary.rule_warnings() == list(theirs.warnings)
     assert theirs.thresholds == sentences.rules_from(None).thresholds
+
+
+def test_the_vervolgstap_keeps_what_the_step_is_for():
+    fields, evidence = summarise(conversation(
+        ("vooruitkijken", "B", "Wat zou je nog willen uitproberen?"),
+        ("vooruitkijken", "S", "Binnen schilderen, denk ik. Behangen en spuiten, dat heb ik nog nooit gedaan."),
+        ("vooruitkijken", "B", "Bosman doet ook binnenwerk, toch?"),
+        ("vooruitkijken", "S", "Ja, bij een kantoor in de stad. Daar zijn ze nu bezig met de gangen."),
+        ("vooruitkijken", "B", "Probeer het. Dan weet je of je het binnen ook leuk vindt, of alleen buiten."),
+        ("vooruitkijken", "S", "Ja, dat wil ik wel."),
+        ("vooruitkijken", "B", "Zullen we dan afspreken dat je woensdag een dag meedoet met het binnenwerk?"),
+        ("vooruitkijken", "S", "Ja. Oké."),
+    ))
+    assert fields["vervolgstap"].startswith("Zullen we dan afspreken")
+    assert "binnen ook leuk vindt" in fields["vervolgstap"]
+    assert "Dan weet je of je het binnen ook leuk vindt, of alleen buiten." in quotes(evidence, "vervolgstap")

@@ -56,6 +56,7 @@ class Rules:
     defer: re.Pattern
     step: re.Pattern
     reach_out: re.Pattern
+    purpose: re.Pattern  # what a step is for: "om te zien of ...", "Dan weet je of ..."
     setting: re.Pattern  # what kind of experience it was: stage, meeloopdag, bijbaan
     quality_words: re.Pattern  # words that name a quality (geduldig, precies) or a motive (belangrijk, hekel)
     self_image: re.Pattern  # someone says what the student is or can: "dat kan ik wel", "jij kan heel rustig"
@@ -198,6 +199,7 @@ def _compiled(raw: dict) -> Rules:
         defer=any_of(raw["uitstel"]),
         step=any_of(raw["stapwoorden"]),
         reach_out=any_of(raw["contactwoorden"]),
+        purpose=_words(raw["stapdoel"]),
         setting=_words(raw["soort_ervaring"]),
         quality_words=_words(raw["kwaliteitswoorden"]),
         self_image=_words(raw["zelfbeeld"]),

@@ -345,7 +345,8 @@ def decide(reading: Reading, thresholds: dict[str, float] | None = None, name: s
         # What was said about it, from just before where the step starts: not an earlier proposal it replaced.
         start = min(units.index(u) for u in step.units) - vervolgstap.BEFORE_STEP
         about = [i for i in likely("vervolgstap") if i >= start and talk[i]]
-        put("vervolgstap", *_widened("vervolgstap", (step.value, step.units), units, about, r))
+        put("vervolgstap", *_widened("vervolgstap", (step.value, step.units), units, about, r,
+                                     vervolgstap.purpose(units, step, talk, r)))
         when = vervolgstap.time_in(by_time(units, likely("wanneer")[:2]) or step.units, r,
                                    vervolgstap.refused_times(units, r))
         put("wanneer", *vervolgstap.pinned_down(vervolgstap.said_back_later(when, units, r), units, r))
@@ -374,21 +375,23 @@ def _story_from(units: list[Unit], likely: list[int], r: Rules) -> tuple[str | N
     return joined(told, r, STORY_WORDS)
 
 
-def _widened(field: str, core: tuple[str | None, list[Unit]], units: list[Unit], likely: list[int], r: Rules
-             ) -> tuple[str | None, list[Unit]]:
+def _widened(field: str, core: tuple[str | None, list[Unit]], units: list[Unit], likely: list[int], r: Rules,
+             always: tuple[int, ...] = ()) -> tuple[str | None, list[Unit]]:
     """A summarised field (ervaring, rol, vervolgstap) is one sentence in a begeleider's words that no single
     sentence said holds: the core value first, then the likeliest other sentences about it, in the order
-    said, up to about the field's length in words (samenvatting.yaml: lengte)."""
+    said, up to about the field's length in words (samenvatting.yaml: lengte); `always` come first, whatever the
+    length (what the step is for)."""
     value, used = core
     if not value:
         return core
     words, count = r.lengths[field], len(tokens(value))
     said, extra = [value], []
-    for i in likely:
-        if count >= words:
+    for i in [*always, *likely]:
+        free = i in always
+        if count >= words and not free:
             break
         text = clean(units[i].text, r)
-        size = len(tokens(text))
+        size = 0 if free else len(tokens(text))
         if (units[i] in used or not usable(text, r) or count + size > OVERSHOOT * words
                 or any(covers(s, text) for s in said)):
             continue

@@ -19,6 +19,7 @@ BEFORE_STEP = 2  # sentences before the step's first that may still say what it 
 FINAL_SHARE = 0.7  # a later step sentence replaces the likeliest one when at least this share as likely
 STEP_PHASES = ("vooruitkijken", "activeren")  # where the vervolgstap is agreed
 OBSTACLE_TALK = ("belemmeringen", "oplossingen")
+PURPOSE_REACH = 4  # sentences before and after the step's own in which what it is for may be said
 
 
 @dataclass
@@ -248,6 +249,15 @@ def final_step(units: list[Unit], likely: list[int], p: np.ndarray, r: Rules) ->
     # only the first sentence, as the actieplan does, reads the step itself.
     step = _new_step([units[last], *by_time(units, accepted), *by_time(units, before)], r)
     return step if step.value else None
+
+
+def purpose(units: list[Unit], step: Step, talk: list[bool], r: Rules) -> tuple[int, ...]:
+    """The sentences near the step that say what it is for ("Dan weet je of je het binnen ook leuk vindt."): a
+    begeleider who writes the step down says why, and the likeliest sentences about the step seldom do."""
+    at = [units.index(u) for u in step.units]
+    near = range(max(0, min(at) - PURPOSE_REACH), min(len(units), max(at) + PURPOSE_REACH + 1))
+    return tuple(i for i in near if talk[i] and not units[i].question and units[i] not in step.units
+                 and r.purpose.search(units[i].text))
 
 
 def step_talk(units: list[Unit]) -> list[bool]:
